@@ -1,0 +1,108 @@
+"""What every command shares: opening the workspace, JSON output, error reporting."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from triage.config import Config
+    from triage.service import Workspace
+
+
+class CliError(click.ClickException):
+    """An error the user can act on: printed as ``error: message`` on stderr, exit 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class CliGroup(click.Group):
+    """Turns the core's expected failures into clean one-line errors."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from triage.config import ConfigError
+        from triage.ingest import SourceError
+        from triage.rules import RulesError
+
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, SourceError, LookupError) as exc:
+            message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
+            raise CliError(str(message)) from None
+        except RulesError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise CliError("the rules were refused and no earlier good rule set is stored") from None
+
+
+def load_config(ctx: click.Context) -> Config:
+    from triage.config import load_config as load
+
+    obj = ctx.find_root().obj or {}
+    return load(obj.get("config_path"), use_env=not obj.get("isolated", False))
+
+
+@contextmanager
+def workspace(ctx: click.Context, *, announce_rules: bool = True) -> Iterator[Workspace]:
+    """The workspace for this invocation, closed afterwards. When the rules folder
+    was refused, say so on stderr (the last good rules stay in force)."""
+    from triage.service import Workspace
+
+    ws = Workspace.open(load_config(ctx))
+    try:
+        if announce_rules:
+            warn_if_fallback(ws)
+        yield ws
+    finally:
+        ws.close()
+
+
+def warn_if_fallback(ws: Workspace) -> None:
+    rules = ws.rules()
+    if rules.fallback:
+        for problem in rules.problems:
+            click.echo(str(problem), err=True)
+        click.echo(
+            f"warning: the rules folder was refused; the last good rule set "
+            f"{rules.ruleset.version} stays in force",
+            err=True,
+        )
+
+
+def emit_json(value: Any) -> None:
+    """Machine-readable output: ASCII-only JSON, so no agent text can act on a terminal."""
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+def console(*, err: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=err, highlight=False, soft_wrap=False)
+
+
+def parse_day(value: str | None) -> date | None:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC)."""
+    if value is None:
+        return None
+    today = datetime.now(UTC).date()
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a day (YYYY-MM-DD, today, yesterday)") from None
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()

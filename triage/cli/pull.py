@@ -1,0 +1,143 @@
+"""``triage pull`` and ``triage retriage``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from triage.cli.common import console, emit_json, stderr_is_terminal, workspace
+
+
+@contextmanager
+def progress_reporter(enabled: bool, *, delay: float = 0.5) -> Iterator[Any]:
+    """A progress callback that shows a bar on stderr only once work has taken
+    longer than ``delay`` seconds (a quick pull prints nothing extra)."""
+    started = time.monotonic()
+    state: dict[str, Any] = {"bar": None, "tasks": {}}
+
+    def report(label: str, done: int, total: int | None) -> None:
+        if not enabled:
+            return
+        if state["bar"] is None:
+            if time.monotonic() - started < delay:
+                return
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console(err=True),
+                transient=True,
+            )
+            bar.start()
+            state["bar"] = bar
+        bar = state["bar"]
+        tasks = state["tasks"]
+        if label not in tasks:
+            tasks[label] = bar.add_task(_short(label), total=total)
+        bar.update(tasks[label], completed=done, total=total)
+
+    try:
+        yield report
+    finally:
+        if state["bar"] is not None:
+            state["bar"].stop()
+
+
+def _short(label: str, width: int = 40) -> str:
+    return label if len(label) <= width else "…" + label[-(width - 1) :]
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
+@click.option(
+    "--source-name",
+    metavar="NAME",
+    help="Store items under this source name (default: 'files' for files, the host for URLs).",
+)
+@click.option(
+    "--no-triage",
+    is_flag=True,
+    help="Store only; triage later with `triage retriage` (for large backfills).",
+)
+@click.pass_context
+def pull(
+    ctx: click.Context, sources: tuple[str, ...], as_json: bool, source_name: str | None,
+    no_triage: bool,
+) -> None:
+    """Ingest agent outputs from SOURCES and triage them as they land.
+
+    A SOURCE is a .jsonl file (or .jsonl.gz), a folder of them, an http(s) URL of
+    a JSON endpoint, or the name of a source in triage.toml. Malformed records are
+    reported with their location and skipped; pulling the same data twice adds
+    nothing.
+    """
+    with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
+        result = ws.pull(sources, source_name=source_name, triage=not no_triage, progress=report)
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        _print_report(result, triaged=not no_triage)
+    if result.errors:
+        ctx.exit(1)
+
+
+def _print_report(result: Any, *, triaged: bool) -> None:
+    from rich.text import Text
+
+    from triage.inert import one_line
+
+    out = console()
+    out.print(
+        f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{len(result.rejected)} rejected"
+    )
+    if triaged and (result.new or result.updated):
+        lanes = result.lanes
+        out.print(
+            f"triaged: {lanes[_lane('deep')]} deep, {lanes[_lane('scan')]} scan, "
+            f"{lanes[_lane('pass')]} pass"
+        )
+    err = console(err=True)
+    for rejection in result.rejected:
+        err.print(Text(one_line(f"rejected {rejection}", 200)))
+    for message in result.errors:
+        err.print(Text(one_line(f"error: {message}", 300)))
+
+
+def _lane(name: str) -> Any:
+    from triage.models import Lane
+
+    return Lane(name)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Write the lane totals as JSON.")
+@click.pass_context
+def retriage(ctx: click.Context, as_json: bool) -> None:
+    """Re-apply the rules in force to every stored item.
+
+    Each item gets a new decision; earlier decisions are kept as history.
+    """
+    with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
+        lanes = ws.retriage(progress=report)
+        version = ws.rules().ruleset.version
+    totals = {lane.value: n for lane, n in lanes.items()}
+    if as_json:
+        emit_json({"lanes": totals, "rules_version": version})
+    else:
+        console().print(
+            f"re-triaged {sum(totals.values())} items under {version}: "
+            f"{totals['deep']} deep, {totals['scan']} scan, {totals['pass']} pass"
+        )
+
+
+def register(group: click.Group) -> None:
+    group.add_command(pull)
+    group.add_command(retriage)

@@ -1,0 +1,179 @@
+"""``triage.toml``: where the database and rules are, who is reviewing, and the sources.
+
+Looked up, first found wins: ``--config``/``TRIAGE_CONFIG``, ``./triage.toml``,
+then ``triage.toml`` in the user config directory. Environment variables
+(``TRIAGE_DB``, ``TRIAGE_RULES``, ``TRIAGE_REVIEWER``) override the file.
+Secrets never live here: a source names the environment variable that holds its
+credential (``token_env``), and keys that look like secrets are refused.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from triage import locations
+
+
+class ConfigError(Exception):
+    """The configuration file is unreadable or invalid; the message says where."""
+
+
+class SourceConfig(BaseModel):
+    """One ``[sources.NAME]`` table."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["jsonl", "http"]
+    """``jsonl`` (a file or folder) or ``http`` (a JSON endpoint)."""
+    url: str | None = None
+    """For ``http``: the endpoint returning items."""
+    path: str | None = None
+    """For ``jsonl``: a file or folder, relative to the config file."""
+    token_env: str | None = None
+    """Name of the environment variable holding the credential (never the credential)."""
+    auth: Literal["bearer", "header", "basic"] = "bearer"
+    """How the credential is sent: ``Authorization: Bearer``, a named header, or Basic
+    (``token_env`` then holds ``user:password``)."""
+    header: str = "X-Api-Key"
+    """Header name when ``auth = "header"``."""
+    items_pointer: str | None = None
+    """JSON pointer to the item list in each page, when it is not ``items``/``data``."""
+
+
+class _Lanes(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    minutes: dict[Literal["deep", "scan", "pass"], float] = Field(default_factory=dict)
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    database: str | None = None
+    rules: str | None = None
+    reviewer: str | None = None
+    lanes: _Lanes = Field(default_factory=_Lanes)
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+
+
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings, environment overrides applied."""
+
+    database_url: str | None
+    """``None`` means the embedded default (SQLite in the user data directory)."""
+    rules_dir: Path | None
+    reviewer: str
+    lane_minutes: dict[str, float] = field(
+        default_factory=lambda: {"deep": 5.0, "scan": 1.0, "pass": 0.0}
+    )
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+    path: Path | None = None
+    """The file this came from, if any."""
+
+    def resolved_database_url(self) -> str:
+        """The database URL, creating the default data directory if it is used."""
+        return self.database_url or locations.default_database_url()
+
+    def source_path(self, source: SourceConfig) -> Path:
+        """A jsonl source's path, relative paths taken from the config file's folder."""
+        assert source.path is not None
+        path = Path(source.path).expanduser()
+        if not path.is_absolute() and self.path is not None:
+            path = self.path.parent / path
+        return path
+
+
+def find_config_file(explicit: str | None = None) -> Path | None:
+    """The config file in force, or ``None``."""
+    chosen = explicit or os.environ.get("TRIAGE_CONFIG")
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        return path
+    for candidate in (Path.cwd() / "triage.toml", locations.config_dir() / "triage.toml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
+    """Read ``triage.toml`` (if any) and apply environment overrides (unless
+    ``use_env`` is false: a demo workspace must never reach the user's database)."""
+    env: Mapping[str, str] = os.environ if use_env else {}
+    path = find_config_file(explicit)
+    parsed = _File()
+    if path is not None:
+        parsed = _parse(path)
+    rules = env.get("TRIAGE_RULES") or parsed.rules
+    rules_dir: Path | None
+    if rules:
+        rules_dir = Path(rules).expanduser()
+        if not rules_dir.is_absolute() and path is not None and not env.get("TRIAGE_RULES"):
+            rules_dir = path.parent / rules_dir
+    else:
+        rules_dir = Path("rules") if Path("rules").is_dir() else None
+    minutes = {"deep": 5.0, "scan": 1.0, "pass": 0.0}
+    minutes.update({str(lane): value for lane, value in parsed.lanes.minutes.items()})
+    database = env.get("TRIAGE_DB")
+    if not database and parsed.database:
+        database = _relative_sqlite(parsed.database, path)
+    return Config(
+        database_url=database,
+        rules_dir=rules_dir,
+        reviewer=env.get("TRIAGE_REVIEWER") or parsed.reviewer or _login_name(),
+        lane_minutes=minutes,
+        sources=dict(parsed.sources),
+        path=path,
+    )
+
+
+def _relative_sqlite(url: str, config_file: Path | None) -> str:
+    """A relative SQLite path in triage.toml is taken from the file's folder."""
+    prefix = "sqlite:///"
+    if config_file is None or not url.startswith(prefix) or url == prefix + ":memory:":
+        return url
+    path = Path(url[len(prefix) :])
+    if path.is_absolute():
+        return url
+    return prefix + str((config_file.parent / path).resolve())
+
+
+def _parse(path: Path) -> _File:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    for name, table in (data.get("sources") or {}).items():
+        if isinstance(table, dict):
+            for key in table:
+                if key != "token_env" and any(word in key.lower() for word in _SECRET_WORDS):
+                    raise ConfigError(
+                        f"{path}: sources.{name}.{key}: secrets do not belong in triage.toml; "
+                        "put the credential in an environment variable and name it with token_env"
+                    )
+    try:
+        return _File.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "reviewer"

@@ -1,0 +1,30 @@
+"""Where triage keeps its files. Nothing is created at import time; each function
+creates its directory on call. Environment variables override the defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "triage"
+
+
+def data_dir() -> Path:
+    """Directory for the default database (``TRIAGE_DATA_DIR`` overrides)."""
+    override = os.environ.get("TRIAGE_DATA_DIR")
+    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    """Directory searched for a user-wide ``triage.toml`` (``TRIAGE_CONFIG_DIR`` overrides)."""
+    override = os.environ.get("TRIAGE_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def default_database_url() -> str:
+    """SQLite file in the data directory: the embedded default."""
+    return f"sqlite:///{data_dir() / 'triage.db'}"

@@ -1,0 +1,296 @@
+"""The one object the CLI and the reviewer app talk to.
+
+``Workspace`` owns a :class:`~triage.storage.store.Store` and the configuration,
+keeps the rules in force (falling back to the last good rule set when the
+folder is broken), and runs the loop's steps: pull, triage, explain, verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from triage.config import Config
+from triage.engine import History, Triager
+from triage.ingest import SourceError
+from triage.models import Decision, FailureMode, Item, Lane, Outcome, Rejection, VerdictRecord
+from triage.novelty import NoveltyIndex
+from triage.rules import RuleProblem, RuleSet, RulesError, load_rules, rules_from_files
+from triage.sources import resolve
+from triage.storage.reviews import UNDO, Reviews
+from triage.storage.store import QueueEntry, Store
+
+Progress = Callable[[str, int, int | None], None]
+"""Called with (source label, done, total or None) as a pull advances."""
+
+
+def shipped_rules_dir() -> Path:
+    """The starting rule set that ships with triage."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_shipped_rules", here.parent / "rules"):
+        if candidate.is_dir() and any(candidate.glob("*.toml")):
+            return candidate
+    raise FileNotFoundError("the shipped rules are missing from this installation")
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The rule set triage applies, where it came from, and, when the folder was
+    refused, the problems found there."""
+
+    ruleset: RuleSet
+    origin: str
+    problems: tuple[RuleProblem, ...] = ()
+
+    @property
+    def fallback(self) -> bool:
+        return bool(self.problems)
+
+
+@dataclass
+class PullReport:
+    """What a pull did, per the contract of ``triage pull --json``."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    lanes: dict[Lane, int] = field(default_factory=lambda: {lane: 0 for lane in Lane})
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": [
+                {"source": r.source, "line": r.line, "reason": r.reason} for r in self.rejected
+            ],
+            "lanes": {lane.value: n for lane, n in self.lanes.items()},
+            "errors": self.errors,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything ``triage explain`` shows about one item."""
+
+    pk: int
+    item: Item
+    decision: Decision
+    nearest: Item | None
+    nearest_verdict: VerdictRecord | None
+    verdict: VerdictRecord | None
+    decisions: int
+    """How many decisions the item has had (re-triage keeps history)."""
+
+
+class Workspace:
+    """A database plus configuration: the service behind every command and screen."""
+
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.reviews = Reviews(store.engine)
+        self.config = config
+        self._rules: RulesInForce | None = None
+
+    @classmethod
+    def open(cls, config: Config) -> Workspace:
+        return cls(Store.open(config.resolved_database_url()), config)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- rules -------------------------------------------------------------------
+
+    def rules(self, *, reload: bool = False) -> RulesInForce:
+        """The rules in force: the configured folder if it loads cleanly (it is then
+        remembered as the last good set); otherwise the last good set, with the
+        folder's problems; with no folder configured, the last good set or the
+        shipped rules."""
+        if self._rules is not None and not reload:
+            return self._rules
+        folder = self.config.rules_dir
+        if folder is None:
+            last = self.store.last_good_ruleset()
+            if last is not None:
+                version, commit, origin, files, _ = last
+                self._rules = RulesInForce(rules_from_files(files, origin=origin, commit=commit), origin)
+                return self._rules
+            folder = shipped_rules_dir()
+        try:
+            ruleset = load_rules(folder)
+        except RulesError as exc:
+            last = self.store.last_good_ruleset()
+            if last is None:
+                raise
+            version, commit, origin, files, _ = last
+            restored = rules_from_files(files, origin=origin, commit=commit)
+            self._rules = RulesInForce(restored, origin, tuple(exc.problems))
+            return self._rules
+        self.store.remember_ruleset(ruleset.version, ruleset.commit, str(folder), ruleset.files)
+        self._rules = RulesInForce(ruleset, str(folder))
+        return self._rules
+
+    def history(self, ruleset: RuleSet) -> History:
+        """Every stored item as the past, plus each task type's review record."""
+        index = NoveltyIndex(ruleset.settings.novelty_threshold)
+        history = History(novelty=index, reviews=self.reviews.task_type_counts())
+        for row in self.store.history():
+            created = row.created_at.timestamp()
+            index.add(row.agent, row.task_type, row.ref, created, row.input_head)
+            history.models.add(row.agent, row.model, created)
+        return history
+
+    # -- pull and triage -----------------------------------------------------------
+
+    def pull(
+        self,
+        specs: Sequence[str],
+        *,
+        source_name: str | None = None,
+        triage: bool = True,
+        progress: Progress | None = None,
+    ) -> PullReport:
+        """Read each source, store what is new or changed, triage it as it lands.
+        A bad record is reported and skipped; a source that fails is reported and
+        the others still run; everything stored before a failure stays stored."""
+        report = PullReport()
+        triager: Triager | None = None
+        if triage:
+            ruleset = self.rules().ruleset
+            triager = Triager(ruleset, self.history(ruleset))
+        for spec in specs:
+            pullable = None
+            try:
+                pullable = resolve(spec, self.config, source_name=source_name)
+                for batch in pullable.read():
+                    report.rejected.extend(batch.rejected)
+                    written = self.store.write_items(batch.items)
+                    report.new += written.new
+                    report.updated += written.updated
+                    report.unchanged += written.unchanged
+                    if triager is not None and written.changed:
+                        self._triage(triager, written.changed, report.lanes)
+                    if progress is not None:
+                        progress(pullable.label, batch.done, batch.total)
+            except SourceError as exc:
+                message = str(exc)
+                env = pullable.credential_env if pullable is not None else None
+                if env and "auth" in message.lower():
+                    message += f" (the credential comes from ${env})"
+                report.errors.append(message)
+        return report
+
+    def _triage(
+        self, triager: Triager, changed: list[tuple[int, Item]], lanes: dict[Lane, int]
+    ) -> None:
+        triager.history.add_all(item for _, item in changed)
+        decisions = [(pk, triager.decide(item)) for pk, item in changed]
+        self.store.record_decisions(decisions)
+        for _, decision in decisions:
+            lanes[decision.lane] += 1
+
+    def retriage(self, *, progress: Progress | None = None) -> dict[Lane, int]:
+        """A new decision for every stored item under the rules in force; earlier
+        decisions stay as history. Returns the new lane totals."""
+        ruleset = self.rules().ruleset
+        triager = Triager(ruleset, self.history(ruleset))
+        lanes = {lane: 0 for lane in Lane}
+        total = self.store.count_items()
+        done = 0
+        for batch in self.store.iter_items():
+            decisions = [(pk, triager.decide(item)) for pk, item in batch]
+            self.store.record_decisions(decisions)
+            for _, decision in decisions:
+                lanes[decision.lane] += 1
+            done += len(batch)
+            if progress is not None:
+                progress("retriage", done, total)
+        return lanes
+
+    # -- reading -------------------------------------------------------------------
+
+    def queue(
+        self, *, lane: Lane | None = None, day: date | None = None, limit: int = 200
+    ) -> list[QueueEntry]:
+        return self.store.queue(lane=lane, day=day, limit=limit)
+
+    def find(self, ref: str) -> tuple[int, Item]:
+        """The item ``ref`` names; ``LookupError`` with a clear message otherwise."""
+        found = self.store.item(ref)
+        if found is None:
+            raise LookupError(f"no item {ref!r} (give its id, or source:id)")
+        return found
+
+    def explain(self, ref: str) -> Explanation:
+        pk, item = self.find(ref)
+        decision = self.store.decision(pk)
+        if decision is None:
+            raise LookupError(f"{ref!r} has not been triaged yet; run `triage retriage`")
+        nearest = nearest_verdict = None
+        if decision.novelty.nearest:
+            found = self.store.item(decision.novelty.nearest)
+            if found is not None:
+                nearest = found[1]
+                nearest_verdict = self.reviews.current([found[0]]).get(found[0])
+        return Explanation(
+            pk=pk,
+            item=item,
+            decision=decision,
+            nearest=nearest,
+            nearest_verdict=nearest_verdict,
+            verdict=self.reviews.current([pk]).get(pk),
+            decisions=len(self.store.decision_history(pk)),
+        )
+
+    # -- verdicts ------------------------------------------------------------------
+
+    def record_verdict(
+        self,
+        ref: str,
+        outcome: Outcome,
+        *,
+        reviewer: str,
+        modes: Sequence[str] = (),
+        note: str = "",
+        seconds: float = 0.0,
+        key: str | None = None,
+    ) -> tuple[VerdictRecord, list[FailureMode]]:
+        """Record a verdict; failure modes not yet in the model are created for the
+        item's task type. Returns the record and the modes that were created."""
+        pk, item = self.find(ref)
+        created = []
+        for mode_id in modes:
+            if self.reviews.failure_mode(mode_id) is None:
+                mode = FailureMode(id=mode_id, title=mode_id.replace("-", " "), task_type=item.task_type)
+                created.append(self.reviews.add_failure_mode(mode, actor=reviewer))
+        decision = self.store.decision(pk)
+        record = self.reviews.record(
+            item_pk=pk,
+            reviewer=reviewer,
+            outcome=outcome.value,
+            modes=modes,
+            note=note,
+            seconds=seconds,
+            lane=decision.lane.value if decision else None,
+            rules_version=decision.rules_version if decision else None,
+            key=key,
+        )
+        if outcome is Outcome.ESCALATE and decision is not None:
+            self.store.escalate(pk, decision, reviewer=reviewer, note=note)
+        return record, created
+
+    def undo(self, record: VerdictRecord, *, reviewer: str) -> VerdictRecord:
+        """Cancel a verdict with a new ``undo`` record (the original stays)."""
+        return self.reviews.record(
+            item_pk=record.item_pk,
+            reviewer=reviewer,
+            outcome=UNDO,
+            supersedes=record.pk,
+            lane=record.lane,
+            rules_version=record.rules_version,
+        )

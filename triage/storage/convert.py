@@ -1,0 +1,145 @@
+"""Between storage rows and domain objects, and the content hash that makes pulls idempotent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from triage.models import Decision, Item, Lane, Novelty, Reason, ToolCall, Turn
+
+
+def utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime (SQLite hands back naive ones)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def item_content(item: Item) -> dict[str, Any]:
+    """Everything about an item but its identity, JSON-ready."""
+    return {
+        "created_at": utc(item.created_at).isoformat(),
+        "agent": item.agent,
+        "task_type": item.task_type,
+        "model": item.model,
+        "input": item.input,
+        "output": item.output,
+        "tool_calls": [
+            {"name": c.name, "arguments": c.arguments, "result": c.result, "is_error": c.is_error}
+            for c in item.tool_calls
+        ],
+        "transcript": [{"role": t.role, "content": t.content} for t in item.transcript],
+        "meta": item.meta,
+    }
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """A stable hash of :func:`item_content`: same content, same hash, any key order."""
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def item_row_values(item: Item, content: dict[str, Any], digest: str) -> dict[str, Any]:
+    """Column values for an ``item`` row (without pk and bookkeeping)."""
+    return {
+        "source": item.source,
+        "item_id": item.id,
+        "created_at": utc(item.created_at),
+        "agent": item.agent,
+        "task_type": item.task_type,
+        "model": item.model,
+        "input": item.input,
+        "output": item.output,
+        "tool_calls": content["tool_calls"],
+        "transcript": content["transcript"],
+        "meta": item.meta,
+        "content_hash": digest,
+    }
+
+
+def item_from_row(row: Any) -> Item:
+    """An :class:`Item` from an ``item`` row (ORM object or Core row)."""
+    return Item(
+        id=row.item_id,
+        source=row.source,
+        created_at=utc(row.created_at),
+        agent=row.agent,
+        task_type=row.task_type,
+        model=row.model,
+        input=row.input,
+        output=row.output,
+        tool_calls=tuple(
+            ToolCall(
+                name=str(c.get("name", "")),
+                arguments=c.get("arguments"),
+                result=c.get("result"),
+                is_error=bool(c.get("is_error", False)),
+            )
+            for c in row.tool_calls or ()
+        ),
+        transcript=tuple(
+            Turn(role=str(t.get("role", "")), content=str(t.get("content", "")))
+            for t in row.transcript or ()
+        ),
+        meta=dict(row.meta or {}),
+    )
+
+
+def reason_to_json(reason: Reason) -> dict[str, Any]:
+    return {
+        "rule": reason.rule,
+        "lane": reason.lane.value,
+        "why": reason.why,
+        "matched": _jsonable(reason.matched),
+        "failure_modes": list(reason.failure_modes),
+    }
+
+
+def decision_row_values(item_pk: int, decision: Decision, at: datetime) -> dict[str, Any]:
+    """Column values for a ``decision`` row."""
+    return {
+        "item_pk": item_pk,
+        "lane": decision.lane.value,
+        "rule_lane": decision.rule_lane.value if decision.rule_lane else None,
+        "default_lane": decision.default_lane,
+        "reasons": [reason_to_json(r) for r in decision.reasons],
+        "novelty": decision.novelty.score,
+        "nearest": decision.novelty.nearest,
+        "is_novel": decision.novelty.is_novel,
+        "audit_sample": decision.audit_sample,
+        "risk": decision.risk,
+        "rules_version": decision.rules_version,
+        "rules_commit": decision.rules_commit,
+        "decided_at": at,
+    }
+
+
+def decision_from_row(row: Any) -> Decision:
+    """A :class:`Decision` from a ``decision`` row."""
+    return Decision(
+        lane=Lane(row.lane),
+        reasons=tuple(
+            Reason(
+                rule=r["rule"],
+                lane=Lane(r["lane"]),
+                why=r["why"],
+                matched=dict(r.get("matched") or {}),
+                failure_modes=tuple(r.get("failure_modes") or ()),
+            )
+            for r in row.reasons or ()
+        ),
+        novelty=Novelty(score=row.novelty, nearest=row.nearest, is_novel=row.is_novel),
+        audit_sample=row.audit_sample,
+        rules_version=row.rules_version,
+        rules_commit=row.rules_commit,
+        default_lane=row.default_lane,
+        rule_lane=Lane(row.rule_lane) if row.rule_lane else None,
+        risk=row.risk,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with anything JSON cannot hold turned into text."""
+    return json.loads(json.dumps(value, default=str))

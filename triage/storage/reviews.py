@@ -1,0 +1,249 @@
+"""Verdicts and the failure model: the reviewer's side of storage.
+
+Verdict rows are never updated. An undo is a new row pointing at the verdict it
+cancels; a later verdict on the same item is a correction. The verdict in force
+for an item is its newest row that is neither an undo nor undone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from triage.models import FailureMode, VerdictRecord
+from triage.storage import audit
+from triage.storage.convert import utc
+from triage.storage.store import items_t, now
+from triage.storage.tables import FailureModeRow, VerdictModeRow, VerdictRow
+
+verdicts_t = VerdictRow.__table__  # type: ignore[attr-defined]
+verdict_modes_t = VerdictModeRow.__table__  # type: ignore[attr-defined]
+modes_t = FailureModeRow.__table__  # type: ignore[attr-defined]
+
+UNDO = "undo"
+
+
+class Reviews:
+    """Reads and writes of verdicts and failure modes."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(
+        self,
+        *,
+        item_pk: int,
+        reviewer: str,
+        outcome: str,
+        modes: Sequence[str] = (),
+        note: str = "",
+        checklist: dict[str, Any] | None = None,
+        seconds: float = 0.0,
+        lane: str | None = None,
+        rules_version: str | None = None,
+        decision_pk: int | None = None,
+        supersedes: int | None = None,
+        key: str | None = None,
+    ) -> VerdictRecord:
+        """Store a verdict and its audit entry in one transaction, committed before
+        this returns. ``key`` makes it idempotent: recording the same key twice
+        (a retry, a second app instance) returns the first record."""
+        key = key or uuid.uuid4().hex
+        stamp = now()
+        values = {
+            "key": key,
+            "item_pk": item_pk,
+            "reviewer": reviewer,
+            "outcome": outcome,
+            "note": note,
+            "checklist": checklist or {},
+            "seconds": round(float(seconds), 1),
+            "lane": lane,
+            "rules_version": rules_version,
+            "decision_pk": decision_pk,
+            "supersedes": supersedes,
+            "recorded_at": stamp,
+        }
+        try:
+            with self.engine.begin() as conn:
+                pk = conn.execute(
+                    insert(verdicts_t).returning(verdicts_t.c.pk), values
+                ).scalar_one()
+                if modes:
+                    conn.execute(
+                        insert(verdict_modes_t),
+                        [{"verdict_pk": pk, "mode_id": m} for m in dict.fromkeys(modes)],
+                    )
+                ref = conn.execute(
+                    select(items_t.c.source, items_t.c.item_id).where(items_t.c.pk == item_pk)
+                ).one()
+                audit.append(
+                    conn,
+                    actor=reviewer,
+                    action="verdict.undo" if outcome == UNDO else "verdict.record",
+                    subject=f"{ref.source}:{ref.item_id}",
+                    payload={
+                        "verdict": pk,
+                        "outcome": outcome,
+                        "modes": list(modes),
+                        "note": note,
+                        "supersedes": supersedes,
+                        "rules_version": rules_version,
+                    },
+                    at=stamp,
+                )
+        except IntegrityError:
+            existing = self.by_key(key)
+            if existing is None:
+                raise
+            return existing
+        found = self.by_key(key)
+        assert found is not None
+        return found
+
+    def by_key(self, key: str) -> VerdictRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(verdicts_t).where(verdicts_t.c.key == key)).first()
+            return _record(conn, row) if row else None
+
+    def for_item(self, item_pk: int) -> list[VerdictRecord]:
+        """Every verdict row of an item, oldest first (undos included)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(verdicts_t).where(verdicts_t.c.item_pk == item_pk).order_by(verdicts_t.c.pk)
+            ).all()
+            return [_record(conn, row) for row in rows]
+
+    def current(self, item_pks: Sequence[int]) -> dict[int, VerdictRecord]:
+        """The verdict in force for each of ``item_pks`` that has one."""
+        out: dict[int, VerdictRecord] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(item_pks), 2000):
+                chunk = list(item_pks[start : start + 2000])
+                stmt = _in_force().where(verdicts_t.c.item_pk.in_(chunk))
+                for row in conn.execute(stmt):
+                    out[row.item_pk] = _record(conn, row)
+        return out
+
+    def task_type_counts(self) -> dict[str, tuple[int, int]]:
+        """(reviewed, failed) per task type, from the ok/fail verdicts in force."""
+        inner = _in_force().subquery()
+        stmt = (
+            select(items_t.c.task_type, inner.c.outcome, func.count())
+            .join(inner, inner.c.item_pk == items_t.c.pk)
+            .where(inner.c.outcome.in_(("ok", "fail")))
+            .group_by(items_t.c.task_type, inner.c.outcome)
+        )
+        counts: dict[str, list[int]] = {}
+        with self.engine.connect() as conn:
+            for task_type, outcome, n in conn.execute(stmt):
+                entry = counts.setdefault(task_type, [0, 0])
+                entry[0] += int(n)
+                if outcome == "fail":
+                    entry[1] += int(n)
+        return {k: (v[0], v[1]) for k, v in counts.items()}
+
+    # -- failure modes -------------------------------------------------------------
+
+    def failure_modes(
+        self, task_type: str | None = None, *, active_only: bool = True
+    ) -> list[FailureMode]:
+        """Failure modes, those of ``task_type`` plus the ones for every task type."""
+        stmt = select(modes_t).order_by(modes_t.c.id)
+        if task_type is not None:
+            stmt = stmt.where((modes_t.c.task_type == task_type) | modes_t.c.task_type.is_(None))
+        if active_only:
+            stmt = stmt.where(modes_t.c.status == "active")
+        with self.engine.connect() as conn:
+            return [_mode(row) for row in conn.execute(stmt)]
+
+    def failure_mode(self, mode_id: str) -> FailureMode | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(modes_t).where(modes_t.c.id == mode_id)).first()
+        return _mode(row) if row else None
+
+    def add_failure_mode(self, mode: FailureMode, *, actor: str) -> FailureMode:
+        """Create a failure mode (audited). An existing id is left as it is."""
+        stamp = now()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(modes_t).values(
+                        id=mode.id,
+                        task_type=mode.task_type,
+                        title=mode.title,
+                        description=mode.description,
+                        look_for=mode.look_for,
+                        status=mode.status,
+                        created_by=actor,
+                        created_at=stamp,
+                        updated_at=stamp,
+                    )
+                )
+                audit.append(
+                    conn,
+                    actor=actor,
+                    action="failure_mode.create",
+                    subject=mode.id,
+                    payload={"title": mode.title, "task_type": mode.task_type},
+                    at=stamp,
+                )
+        except IntegrityError:
+            pass
+        found = self.failure_mode(mode.id)
+        assert found is not None
+        return found
+
+
+def _in_force() -> Any:
+    """Verdict rows in force: not undos, not undone, the newest such row per item."""
+    undo = aliased(verdicts_t)
+    newer = aliased(verdicts_t)
+    undone = exists().where(and_(undo.c.supersedes == verdicts_t.c.pk, undo.c.outcome == UNDO))
+    newer_valid = exists().where(
+        and_(
+            newer.c.item_pk == verdicts_t.c.item_pk,
+            newer.c.pk > verdicts_t.c.pk,
+            newer.c.outcome != UNDO,
+            ~exists().where(and_(undo.c.supersedes == newer.c.pk, undo.c.outcome == UNDO)),
+        )
+    )
+    return select(verdicts_t).where(verdicts_t.c.outcome != UNDO, ~undone, ~newer_valid)
+
+
+def _record(conn: Connection, row: Any) -> VerdictRecord:
+    modes = conn.execute(
+        select(verdict_modes_t.c.mode_id)
+        .where(verdict_modes_t.c.verdict_pk == row.pk)
+        .order_by(verdict_modes_t.c.mode_id)
+    ).scalars()
+    return VerdictRecord(
+        pk=row.pk,
+        key=row.key,
+        item_pk=row.item_pk,
+        reviewer=row.reviewer,
+        outcome=row.outcome,
+        modes=tuple(modes),
+        note=row.note,
+        seconds=row.seconds,
+        lane=row.lane,
+        rules_version=row.rules_version,
+        recorded_at=utc(row.recorded_at),
+        supersedes=row.supersedes,
+    )
+
+
+def _mode(row: Any) -> FailureMode:
+    return FailureMode(
+        id=row.id,
+        title=row.title,
+        task_type=row.task_type,
+        description=row.description,
+        look_for=row.look_for,
+        status=row.status,
+    )

@@ -1,0 +1,405 @@
+"""The storage service: every query triage runs lives here, behind plain methods.
+
+Callers hand in and get back domain objects (:mod:`triage.models`) and small
+result dataclasses; no SQL leaves this package. Bulk writes use Core
+``insert``/``update`` executemany, never one ORM round trip per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select, update
+
+from triage.models import Decision, Item, Lane, Reason, first_reason
+from triage.storage import audit
+from triage.storage.convert import (
+    content_hash,
+    decision_from_row,
+    decision_row_values,
+    item_content,
+    item_from_row,
+    item_row_values,
+    utc,
+)
+from triage.storage.engine import make_engine, migrate
+from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
+
+items_t = ItemRow.__table__  # type: ignore[attr-defined]
+decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
+revisions_t = ItemRevisionRow.__table__  # type: ignore[attr-defined]
+rulesets_t = RulesetRow.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What storing one batch of items did. ``changed`` are the stored items that
+    are new or have new content, with their primary keys: they need triage."""
+
+    new: int
+    updated: int
+    unchanged: int
+    changed: list[tuple[int, Item]]
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One row of the queue."""
+
+    pk: int
+    source: str
+    id: str
+    created_at: datetime
+    agent: str
+    task_type: str
+    lane: Lane
+    risk: float
+    reason: str
+    audit_sample: bool
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """What novelty and model history need of a past item."""
+
+    pk: int
+    ref: str
+    agent: str
+    task_type: str
+    model: str
+    created_at: datetime
+    input_head: str
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """All reads and writes of one database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to ``url`` and bring its schema up to date."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- items -----------------------------------------------------------------
+
+    def write_items(self, items: Sequence[Item]) -> WriteResult:
+        """Store a batch: new ids inserted, changed content recorded as an update
+        (the old version kept in ``item_revision``), unchanged ones left alone."""
+        if not items:
+            return WriteResult(0, 0, 0, [])
+        latest: dict[tuple[str, str], Item] = {}
+        for item in items:  # within one batch the last record for an id wins
+            latest[item.key] = item
+        stamp = now()
+        new_rows: list[dict[str, Any]] = []
+        new_items: list[Item] = []
+        updates: list[tuple[Any, Item, dict[str, Any], str]] = []
+        unchanged = len(items) - len(latest)
+        with self.engine.begin() as conn:
+            existing = self._existing(conn, list(latest))
+            for key, item in latest.items():
+                content = item_content(item)
+                digest = content_hash(content)
+                old = existing.get(key)
+                if old is None:
+                    values = item_row_values(item, content, digest)
+                    values.update(revision=1, pulled_at=stamp, updated_at=stamp, risk=0.0)
+                    new_rows.append(values)
+                    new_items.append(item)
+                elif old.content_hash == digest:
+                    unchanged += 1
+                else:
+                    updates.append((old, item, content, digest))
+            changed: list[tuple[int, Item]] = []
+            if new_rows:
+                result = conn.execute(
+                    insert(items_t).returning(items_t.c.pk, sort_by_parameter_order=True),
+                    new_rows,
+                )
+                changed.extend(zip((r.pk for r in result), new_items, strict=True))
+            for old, item, content, digest in updates:
+                self._record_update(conn, old, item, content, digest, stamp)
+                changed.append((old.pk, item))
+        return WriteResult(len(new_rows), len(updates), unchanged, changed)
+
+    def _existing(self, conn: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        found: dict[tuple[str, str], Any] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, item_id in keys:
+            by_source.setdefault(source, []).append(item_id)
+        cols = [items_t.c[name] for name in ("pk", "source", "item_id", "content_hash", "revision")]
+        for source, ids in by_source.items():
+            for start in range(0, len(ids), 5000):
+                chunk = ids[start : start + 5000]
+                stmt = select(*cols).where(items_t.c.source == source, items_t.c.item_id.in_(chunk))
+                for row in conn.execute(stmt):
+                    found[(row.source, row.item_id)] = row
+        return found
+
+    def _record_update(
+        self, conn: Any, old: Any, item: Item, content: dict[str, Any], digest: str, at: datetime
+    ) -> None:
+        old_row = conn.execute(select(items_t).where(items_t.c.pk == old.pk)).one()
+        previous = item_content(item_from_row(old_row))
+        conn.execute(
+            insert(revisions_t).values(
+                item_pk=old.pk,
+                revision=old.revision,
+                content_hash=old.content_hash,
+                content=previous,
+                replaced_at=at,
+            )
+        )
+        values = item_row_values(item, content, digest)
+        values.update(revision=old.revision + 1, updated_at=at)
+        conn.execute(update(items_t).where(items_t.c.pk == old.pk).values(**values))
+
+    def item(self, ref: str) -> tuple[int, Item] | None:
+        """The item named by ``ref``: ``id`` or ``source:id``. An id shared by several
+        sources raises ``LookupError`` listing them."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(items_t).where(items_t.c.item_id == ref)).all()
+            if not rows and ":" in ref:
+                source, _, item_id = ref.partition(":")
+                rows = conn.execute(
+                    select(items_t).where(items_t.c.source == source, items_t.c.item_id == item_id)
+                ).all()
+        if len(rows) > 1:
+            names = ", ".join(f"{r.source}:{r.item_id}" for r in rows)
+            raise LookupError(f"{ref!r} is ambiguous; name one of: {names}")
+        return (rows[0].pk, item_from_row(rows[0])) if rows else None
+
+    def items_by_pk(self, pks: Sequence[int]) -> dict[int, Item]:
+        out: dict[int, Item] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(pks), 5000):
+                stmt = select(items_t).where(items_t.c.pk.in_(pks[start : start + 5000]))
+                for row in conn.execute(stmt):
+                    out[row.pk] = item_from_row(row)
+        return out
+
+    def iter_items(self, batch: int = 2000) -> Iterator[list[tuple[int, Item]]]:
+        """Every stored item, in primary-key order, a batch at a time (keyset paged)."""
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(items_t).where(items_t.c.pk > last).order_by(items_t.c.pk).limit(batch)
+                ).all()
+            if not rows:
+                return
+            last = rows[-1].pk
+            yield [(row.pk, item_from_row(row)) for row in rows]
+
+    def history(self, head_chars: int = 2000) -> Iterator[HistoryRow]:
+        """Every item's group, model, time and the head of its input, for novelty."""
+        cols = (
+            items_t.c.pk,
+            items_t.c.source,
+            items_t.c.item_id,
+            items_t.c.agent,
+            items_t.c.task_type,
+            items_t.c.model,
+            items_t.c.created_at,
+            func.substr(items_t.c.input, 1, head_chars).label("head"),
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(select(*cols)).yield_per(5000):
+                yield HistoryRow(
+                    pk=row.pk,
+                    ref=f"{row.source}:{row.item_id}",
+                    agent=row.agent,
+                    task_type=row.task_type,
+                    model=row.model,
+                    created_at=utc(row.created_at),
+                    input_head=row.head or "",
+                )
+
+    def count_items(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(items_t)).scalar_one())
+
+    # -- decisions ---------------------------------------------------------------
+
+    def record_decisions(self, decisions: Sequence[tuple[int, Decision]]) -> None:
+        """Add a decision for each item and point the item's queue columns at it."""
+        if not decisions:
+            return
+        stamp = now()
+        rows = [decision_row_values(pk, d, stamp) for pk, d in decisions]
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(decisions_t).returning(decisions_t.c.pk, sort_by_parameter_order=True), rows
+            )
+            pointers = [
+                {"b_pk": pk, "b_lane": d.lane.value, "b_risk": d.risk, "b_decision": dpk}
+                for (pk, d), dpk in zip(decisions, (r.pk for r in result), strict=True)
+            ]
+            conn.execute(
+                update(items_t)
+                .where(items_t.c.pk == bindparam("b_pk"))
+                .values(
+                    lane=bindparam("b_lane"),
+                    risk=bindparam("b_risk"),
+                    decision_pk=bindparam("b_decision"),
+                ),
+                pointers,
+            )
+
+    def escalate(self, item_pk: int, current: Decision, *, reviewer: str, note: str) -> None:
+        """Lift an item to ``deep`` with a new decision saying who escalated it and why."""
+        why = f"escalated by {reviewer}" + (f": {note}" if note else "")
+        reason = Reason(rule="escalated", lane=Lane.DEEP, why=why)
+        lifted = replace(
+            current,
+            lane=Lane.DEEP,
+            reasons=(reason, *current.reasons),
+            audit_sample=False,
+            risk=current.risk + 100.0,
+        )
+        self.record_decisions([(item_pk, lifted)])
+
+    def decision(self, item_pk: int) -> Decision | None:
+        """The item's current decision."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(decisions_t)
+                .join(items_t, items_t.c.decision_pk == decisions_t.c.pk)
+                .where(items_t.c.pk == item_pk)
+            ).first()
+        return decision_from_row(row) if row else None
+
+    def decision_history(self, item_pk: int) -> list[tuple[datetime, Decision]]:
+        """Every decision the item has had, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(decisions_t)
+                .where(decisions_t.c.item_pk == item_pk)
+                .order_by(decisions_t.c.pk)
+            ).all()
+        return [(utc(r.decided_at), decision_from_row(r)) for r in rows]
+
+    def queue(
+        self,
+        *,
+        lane: Lane | None = None,
+        day: date | None = None,
+        after: tuple[float, int] | None = None,
+        limit: int = 200,
+    ) -> list[QueueEntry]:
+        """Triaged items, most severe lane first, highest risk first within a lane.
+        ``after`` is the (risk, pk) of the last row seen: keyset paging within a lane."""
+        stmt = select(
+            items_t.c.pk,
+            items_t.c.source,
+            items_t.c.item_id,
+            items_t.c.created_at,
+            items_t.c.agent,
+            items_t.c.task_type,
+            items_t.c.lane,
+            items_t.c.risk,
+            decisions_t.c.reasons,
+            decisions_t.c.audit_sample,
+            decisions_t.c.default_lane,
+        ).join(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
+        if lane is not None:
+            stmt = stmt.where(items_t.c.lane == lane.value)
+        if day is not None:
+            start = datetime.combine(day, time(0), tzinfo=UTC)
+            stmt = stmt.where(
+                items_t.c.created_at >= start, items_t.c.created_at < start + timedelta(days=1)
+            )
+        if after is not None:
+            risk, pk = after
+            stmt = stmt.where(
+                or_(items_t.c.risk < risk, and_(items_t.c.risk == risk, items_t.c.pk < pk))
+            )
+        severity = case((items_t.c.lane == "deep", 2), (items_t.c.lane == "scan", 1), else_=0)
+        stmt = stmt.order_by(severity.desc(), items_t.c.risk.desc(), items_t.c.pk.desc())
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.limit(limit)).all()
+        return [_queue_entry(row) for row in rows]
+
+    def lane_counts(self, day: date | None = None) -> dict[Lane, int]:
+        stmt = select(items_t.c.lane, func.count()).where(items_t.c.lane.is_not(None))
+        if day is not None:
+            start = datetime.combine(day, time(0), tzinfo=UTC)
+            stmt = stmt.where(
+                items_t.c.created_at >= start, items_t.c.created_at < start + timedelta(days=1)
+            )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt.group_by(items_t.c.lane)).all()
+        counts = {lane: 0 for lane in Lane}
+        counts.update({Lane(lane): int(n) for lane, n in rows})
+        return counts
+
+    # -- rule sets ---------------------------------------------------------------
+
+    def remember_ruleset(
+        self, version: str, commit: str | None, origin: str, files: dict[str, str]
+    ) -> None:
+        """Keep a rule set that loaded cleanly (and note when it was last in force)."""
+        stamp = now()
+        with self.engine.begin() as conn:
+            bumped = conn.execute(
+                update(rulesets_t)
+                .where(rulesets_t.c.version == version)
+                .values(last_loaded_at=stamp, commit=commit, origin=origin)
+            )
+            if bumped.rowcount == 0:
+                conn.execute(
+                    insert(rulesets_t).values(
+                        version=version,
+                        commit=commit,
+                        origin=origin,
+                        files=files,
+                        first_loaded_at=stamp,
+                        last_loaded_at=stamp,
+                    )
+                )
+
+    def last_good_ruleset(self) -> tuple[str, str | None, str, dict[str, str], datetime] | None:
+        """(version, commit, origin, files, last loaded) of the newest clean rule set."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(rulesets_t).order_by(rulesets_t.c.last_loaded_at.desc()).limit(1)
+            ).first()
+        if row is None:
+            return None
+        return row.version, row.commit, row.origin, dict(row.files), utc(row.last_loaded_at)
+
+    # -- audit -------------------------------------------------------------------
+
+    def verify_audit(self) -> audit.AuditCheck:
+        with self.engine.connect() as conn:
+            return audit.verify(conn)
+
+
+def _queue_entry(row: Any) -> QueueEntry:
+    reasons = [(Lane(r["lane"]), str(r["why"])) for r in row.reasons or ()]
+    return QueueEntry(
+        pk=row.pk,
+        source=row.source,
+        id=row.item_id,
+        created_at=utc(row.created_at),
+        agent=row.agent,
+        task_type=row.task_type,
+        lane=Lane(row.lane),
+        risk=row.risk,
+        reason=first_reason(Lane(row.lane), reasons, row.audit_sample),
+        audit_sample=row.audit_sample,
+    )

@@ -1,0 +1,171 @@
+"""Storage rows (SQLModel tables). Only :mod:`triage.storage` touches these; the
+rest of triage works with the dataclasses in :mod:`triage.models`.
+
+Schema changes go through Alembic migrations in ``triage/storage/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+class ItemRow(SQLModel, table=True):
+    """One agent output. ``lane``/``risk``/``decision_pk`` cache the latest decision
+    so the queue can be paged by an index instead of a join over all decisions."""
+
+    __tablename__ = "item"
+    __table_args__ = (
+        UniqueConstraint("source", "item_id", name="uq_item_source_id"),
+        Index("ix_item_queue", "lane", "risk", "pk"),
+        Index("ix_item_group", "agent", "task_type", "created_at"),
+        Index("ix_item_created", "created_at"),
+    )
+
+    pk: int | None = Field(default=None, primary_key=True)
+    source: str
+    item_id: str
+    created_at: datetime = _ts(nullable=False)
+    agent: str
+    task_type: str
+    model: str
+    input: str = Field(sa_column=Column(Text, nullable=False))
+    output: str = Field(sa_column=Column(Text, nullable=False))
+    tool_calls: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    transcript: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    content_hash: str
+    revision: int = 1
+    pulled_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+    lane: str | None = None
+    risk: float = 0.0
+    decision_pk: int | None = None
+
+
+class ItemRevisionRow(SQLModel, table=True):
+    """A superseded version of an item: pulling changed content records one."""
+
+    __tablename__ = "item_revision"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    item_pk: int = Field(foreign_key="item.pk", index=True)
+    revision: int
+    content_hash: str
+    content: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    replaced_at: datetime = _ts(nullable=False)
+
+
+class DecisionRow(SQLModel, table=True):
+    """Item → lane under one rule set version. Re-triage adds rows; none is rewritten."""
+
+    __tablename__ = "decision"
+    __table_args__ = (Index("ix_decision_item", "item_pk", "pk"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    item_pk: int = Field(foreign_key="item.pk")
+    lane: str
+    rule_lane: str | None = None
+    default_lane: bool = False
+    reasons: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    novelty: float = 0.0
+    nearest: str | None = None
+    is_novel: bool = False
+    audit_sample: bool = False
+    risk: float = 0.0
+    rules_version: str
+    rules_commit: str | None = None
+    decided_at: datetime = _ts(nullable=False)
+
+
+class VerdictRow(SQLModel, table=True):
+    """A reviewer's verdict, or an ``undo`` of an earlier one (``supersedes``).
+    Never updated: corrections are new rows. ``key`` makes recording idempotent."""
+
+    __tablename__ = "verdict"
+    __table_args__ = (Index("ix_verdict_item", "item_pk", "pk"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    item_pk: int = Field(foreign_key="item.pk")
+    reviewer: str
+    outcome: str
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    checklist: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    seconds: float = 0.0
+    lane: str | None = None
+    rules_version: str | None = None
+    decision_pk: int | None = None
+    supersedes: int | None = Field(default=None, foreign_key="verdict.pk")
+    recorded_at: datetime = _ts(nullable=False)
+
+
+class FailureModeRow(SQLModel, table=True):
+    """An entry of the failure model."""
+
+    __tablename__ = "failure_mode"
+
+    id: str = Field(primary_key=True)
+    task_type: str | None = None
+    title: str
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    look_for: str = Field(default="", sa_column=Column(Text, nullable=False))
+    status: str = "active"
+    created_by: str = ""
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class VerdictModeRow(SQLModel, table=True):
+    """Failure-mode tags on a verdict."""
+
+    __tablename__ = "verdict_mode"
+
+    verdict_pk: int = Field(foreign_key="verdict.pk", primary_key=True)
+    mode_id: str = Field(foreign_key="failure_mode.id", primary_key=True, index=True)
+
+
+class RulesetRow(SQLModel, table=True):
+    """A rule set that loaded cleanly, kept whole so it can stay in force when the
+    folder is later broken, and so every decision's version can be looked up."""
+
+    __tablename__ = "ruleset"
+
+    version: str = Field(primary_key=True)
+    commit: str | None = None
+    origin: str = ""
+    files: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    first_loaded_at: datetime = _ts(nullable=False)
+    last_loaded_at: datetime = _ts(nullable=False, index=True)
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only, hash-chained record of verdicts, rule changes and model edits."""
+
+    __tablename__ = "audit"
+
+    seq: int = Field(primary_key=True)
+    at: datetime = _ts(nullable=False)
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    prev_hash: str
+    hash: str
+
+
+class AuditHeadRow(SQLModel, table=True):
+    """One row: the chain's tip. Updating it first serialises writers on every backend."""
+
+    __tablename__ = "audit_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = 0
+    hash: str = ""
