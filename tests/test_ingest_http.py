@@ -1,0 +1,486 @@
+"""Reading paginated HTTP JSON endpoints: page shapes, retries, errors, a real local server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+
+from triage.ingest import Batch, SourceError
+from triage.ingest.http import read_http, retry_after
+from triage.models import Rejection
+
+API = "http://api.test/v1/items"
+
+
+def rec(n: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": f"r-{n}",
+        "created_at": "2024-05-01T10:00:00Z",
+        "agent": "support-bot",
+        "task_type": "support_reply",
+        "input": f"question {n}",
+        "output": f"answer {n}",
+        "model": "m-1",
+        **fields,
+    }
+
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class Server:
+    """A MockTransport handler that answers from a list and records what was asked."""
+
+    def __init__(self, *answers: httpx.Response | Exception | Handler) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer):
+            return answer(request)
+        return answer
+
+    @property
+    def urls(self) -> list[str]:
+        return [str(r.url) for r in self.requests]
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self))
+
+
+def page(body: object, status: int = 200, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers)
+
+
+def read(server: Server, url: str = API, **kwargs: Any) -> tuple[list[Batch], list[float]]:
+    sleeps: list[float] = []
+    batches = list(
+        read_http(url, source="api", client=server.client(), sleep=sleeps.append, **kwargs)
+    )
+    return batches, sleeps
+
+
+def ids(batches: list[Batch]) -> list[str]:
+    return [item.id for batch in batches for item in batch.items]
+
+
+@pytest.fixture
+def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full jitter always draws its upper bound, so backoff waits can be asserted exactly."""
+    monkeypatch.setattr("triage.ingest.http.random.uniform", lambda low, high: high)
+
+
+def test_list_page() -> None:
+    server = Server(page([rec(1), rec(2)]))
+    batches, sleeps = read(server)
+    assert len(batches) == 1
+    assert ids(batches) == ["r-1", "r-2"]
+    assert [item.source for item in batches[0].items] == ["api", "api"]
+    assert (batches[0].rejected, batches[0].done, batches[0].total) == ([], 2, None)
+    assert batches[0].position is None
+    assert server.urls == [API]
+    assert sleeps == []
+
+
+def test_paged_with_absolute_next_url() -> None:
+    server = Server(
+        page({"items": [rec(1), rec(2)], "next": "http://api.test/v1/items?page=2", "total": 3}),
+        page({"items": [rec(3)], "next": None, "total": 3}),
+    )
+    batches, _ = read(server)
+    assert server.urls == [API, "http://api.test/v1/items?page=2"]
+    assert [ids([b]) for b in batches] == [["r-1", "r-2"], ["r-3"]]
+    assert [(b.done, b.total, b.position) for b in batches] == [
+        (2, 3, "http://api.test/v1/items?page=2"),
+        (3, 3, None),
+    ]
+
+
+def test_relative_next_urls_are_joined_with_the_current_page() -> None:
+    server = Server(
+        page({"items": [rec(1)], "next": "/v1/items?page=2"}),
+        page({"items": [rec(2)], "next": "?page=3"}),
+        page({"items": [rec(3)]}),
+    )
+    batches, _ = read(server)
+    assert server.urls == [
+        API,
+        "http://api.test/v1/items?page=2",
+        "http://api.test/v1/items?page=3",
+    ]
+    assert ids(batches) == ["r-1", "r-2", "r-3"]
+    assert [b.position for b in batches] == [
+        "http://api.test/v1/items?page=2",
+        "http://api.test/v1/items?page=3",
+        None,
+    ]
+
+
+def test_cursor_paging_adds_the_cursor_to_the_first_url() -> None:
+    server = Server(
+        page({"data": [rec(1)], "next_cursor": "eyJwIjoyfQ=="}),
+        page({"data": [rec(2)], "cursor": "c3"}),
+        page({"data": [rec(3)], "next_cursor": ""}),
+    )
+    batches, _ = read(server, params={"limit": "1"}, headers={"Authorization": "Bearer s3cret"})
+    assert server.urls == [
+        f"{API}?limit=1",
+        f"{API}?limit=1&cursor=eyJwIjoyfQ%3D%3D",
+        f"{API}?limit=1&cursor=c3",
+    ]
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer s3cret"] * 3
+    assert ids(batches) == ["r-1", "r-2", "r-3"]
+    assert [b.position for b in batches] == ["eyJwIjoyfQ==", "c3", None]
+
+
+def test_numeric_cursor() -> None:
+    server = Server(page({"items": [rec(1)], "next": 2}), page({"items": []}))
+    read(server)
+    assert server.urls == [API, f"{API}?cursor=2"]
+
+
+def test_text_with_a_colon_is_a_cursor_not_a_url() -> None:
+    server = Server(page({"items": [], "next": "page:2"}), page({"items": []}))
+    read(server)
+    assert server.urls == [API, f"{API}?cursor=page%3A2"]
+
+
+def test_resume_from_a_position() -> None:
+    server = Server(page({"items": [rec(2)], "next": "c3"}), page({"items": [rec(3)]}))
+    batches, _ = read(server, resume_from="c2")
+    assert server.urls == [f"{API}?cursor=c2", f"{API}?cursor=c3"]
+    assert ids(batches) == ["r-2", "r-3"]
+
+    server = Server(page({"items": [rec(2)]}))
+    read(server, resume_from="http://api.test/v1/items?page=2")
+    assert server.urls == ["http://api.test/v1/items?page=2"]
+
+
+def test_items_pointer() -> None:
+    server = Server(
+        page({"result": {"records": [rec(1)], "next": "c2", "total": 2}}),
+        page({"result": {"records": [rec(2)]}, "next": None}),
+    )
+    batches, _ = read(server, items_pointer="/result/records")
+    assert ids(batches) == ["r-1", "r-2"]
+    assert server.urls == [API, f"{API}?cursor=c2"]
+    assert [(b.total, b.position) for b in batches] == [(2, "c2"), (None, None)]
+
+
+def test_items_pointer_with_escapes_and_indices() -> None:
+    server = Server(page({"a/b": [{"x~y": [rec(1)]}]}))
+    batches, _ = read(server, items_pointer="/a~1b/0/x~0y")
+    assert ids(batches) == ["r-1"]
+
+
+def test_items_pointer_that_finds_nothing() -> None:
+    server = Server(page({"result": {}}))
+    with pytest.raises(SourceError) as caught:
+        read(server, items_pointer="/result/records")
+    assert str(caught.value) == (
+        f"items_pointer '/result/records' finds nothing in the page from {API}"
+    )
+
+
+def test_items_pointer_must_be_a_pointer() -> None:
+    with pytest.raises(SourceError) as caught:
+        read_http(API, source="api", items_pointer="result.records")
+    assert str(caught.value) == (
+        "items_pointer 'result.records' is not a JSON pointer: it must start with '/', "
+        "as in '/result/records'"
+    )
+
+
+def test_page_without_items_names_the_fix() -> None:
+    with pytest.raises(SourceError) as caught:
+        read(Server(page({"records": []})))
+    assert str(caught.value) == (
+        f"the page from {API} has no 'items' or 'data' list; set items_pointer to where its "
+        "records are"
+    )
+
+
+def test_bad_records_are_rejected_with_page_url_and_index() -> None:
+    server = Server(
+        page({"items": [rec(1)], "next": "?page=2"}),
+        page({"items": [rec(2), rec(3, created_at="soon"), "x", rec(4), {}]}),
+    )
+    batches, _ = read(server)
+    assert ids(batches) == ["r-1", "r-2", "r-4"]
+    second = "http://api.test/v1/items?page=2"
+    assert batches[1].rejected == [
+        Rejection(second, 2, "'created_at' is not an ISO 8601 date-time: 'soon'"),
+        Rejection(second, 3, "record is a JSON string, expected an object"),
+        Rejection(second, 5, "missing required field 'id'"),
+    ]
+    assert [b.done for b in batches] == [1, 6]
+
+
+def test_secret_query_parameters_are_hidden_in_rejections() -> None:
+    server = Server(page([{}]))
+    batches, _ = read(server, params={"api_key": "s3cret", "limit": "5"})
+    assert server.urls == [f"{API}?api_key=s3cret&limit=5"]
+    assert batches[0].rejected == [
+        Rejection(f"{API}?api_key=redacted&limit=5", 1, "missing required field 'id'")
+    ]
+
+
+def test_429_honours_retry_after_seconds() -> None:
+    server = Server(page({}, 429, **{"Retry-After": "7"}), page([rec(1)]))
+    batches, sleeps = read(server)
+    assert sleeps == [7.0]
+    assert ids(batches) == ["r-1"]
+    assert server.urls == [API, API]
+
+
+def test_retry_after_is_capped_at_a_minute() -> None:
+    server = Server(page({}, 503, **{"Retry-After": "3600"}), page([rec(1)]))
+    _, sleeps = read(server)
+    assert sleeps == [60.0]
+
+
+def test_retry_after_as_http_date() -> None:
+    now = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+    later = format_datetime(now + timedelta(seconds=12), usegmt=True)
+    assert retry_after(later, now=now) == 12.0
+    assert retry_after(format_datetime(now - timedelta(hours=1), usegmt=True), now=now) == 0.0
+    assert retry_after("Wed, 21 Oct 2099 07:28:00 GMT") == 60.0
+    assert retry_after("soon") is None
+    assert retry_after(None) is None
+
+    server = Server(
+        page({}, 429, **{"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}), page([rec(1)])
+    )
+    _, sleeps = read(server)
+    assert sleeps == [60.0]
+
+
+@pytest.mark.usefixtures("no_jitter")
+def test_500_then_success_backs_off() -> None:
+    server = Server(page({}, 500), page({}, 502), page([rec(1)]))
+    batches, sleeps = read(server, backoff=0.25)
+    assert sleeps == [0.25, 0.5]
+    assert ids(batches) == ["r-1"]
+
+
+def test_backoff_is_full_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws: list[tuple[float, float]] = []
+
+    def uniform(low: float, high: float) -> float:
+        draws.append((low, high))
+        return 0.125
+
+    monkeypatch.setattr("triage.ingest.http.random.uniform", uniform)
+    server = Server(page({}, 500), page({}, 500), page({}, 500), page([]))
+    _, sleeps = read(server, backoff=1.0)
+    assert draws == [(0, 1.0), (0, 2.0), (0, 4.0)]
+    assert sleeps == [0.125, 0.125, 0.125]
+
+
+@pytest.mark.usefixtures("no_jitter")
+@pytest.mark.parametrize(
+    "error",
+    [
+        httpx.ConnectError("connection refused"),
+        httpx.ReadTimeout("timed out"),
+        httpx.RemoteProtocolError("peer closed connection"),
+        httpx.ReadError("connection reset by peer"),
+    ],
+)
+def test_transport_error_then_success(error: Exception) -> None:
+    server = Server(error, page([rec(1)]))
+    batches, sleeps = read(server)
+    assert ids(batches) == ["r-1"]
+    assert sleeps == [0.5]
+
+
+@pytest.mark.usefixtures("no_jitter")
+def test_truncated_json_body_then_success() -> None:
+    whole = json.dumps({"items": [rec(1)]}).encode()
+    server = Server(httpx.Response(200, content=whole[:30]), httpx.Response(200, content=whole))
+    batches, sleeps = read(server)
+    assert ids(batches) == ["r-1"]
+    assert sleeps == [0.5]
+
+
+@pytest.mark.usefixtures("no_jitter")
+def test_body_that_stays_broken_gives_up() -> None:
+    server = Server(*[httpx.Response(200, content=b'{"items": [') for _ in range(3)])
+    with pytest.raises(SourceError) as caught:
+        read(server, max_retries=2)
+    assert str(caught.value) == (
+        f"giving up on {API} after 3 attempts; last error: the body is not valid JSON "
+        "(Expecting value at line 1 column 12)"
+    )
+
+
+@pytest.mark.usefixtures("no_jitter")
+def test_exhausted_retries_name_url_and_last_status() -> None:
+    server = Server(*[page({}, 503) for _ in range(6)])
+    sleeps: list[float] = []
+    with pytest.raises(SourceError) as caught:
+        list(read_http(API, source="api", client=server.client(), sleep=sleeps.append))
+    assert str(caught.value) == f"giving up on {API} after 6 attempts; last error: HTTP 503"
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def test_exhausted_retries_name_the_transport_error() -> None:
+    server = Server(httpx.ConnectTimeout("timed out"))
+    with pytest.raises(SourceError) as caught:
+        read(server, max_retries=0)
+    assert str(caught.value) == (
+        f"giving up on {API} after 1 attempt; last error: ConnectTimeout: timed out"
+    )
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refused_authentication_fails_at_once(status: int) -> None:
+    server = Server(page({"error": "bad token"}, status))
+    with pytest.raises(SourceError) as caught:
+        read(server, headers={"Authorization": "Bearer s3cret"})
+    message = str(caught.value)
+    assert message == f"{API} refused authentication (HTTP {status}); check the credentials"
+    assert "s3cret" not in message
+    assert len(server.requests) == 1
+
+
+def test_other_4xx_fails_with_a_safe_excerpt() -> None:
+    body = "Not found:\x1b[31m no such\nendpoint \x07" + "x" * 500
+    server = Server(httpx.Response(404, text=body))
+    with pytest.raises(SourceError) as caught:
+        read(server)
+    message = str(caught.value)
+    expected_text = ("Not found:\u241b[31m no such endpoint \u2407" + "x" * 500)[:199] + "\u2026"
+    assert message == f"{API} answered HTTP 404 Not Found: {expected_text}"
+    assert len(server.requests) == 1
+    assert not any(ord(c) < 0x20 for c in message)
+
+
+def test_loop_guard() -> None:
+    server = Server(
+        page({"items": [rec(1)], "next": "?page=2"}),
+        page({"items": [rec(2)], "next": API}),
+    )
+    got: list[Batch] = []
+    with pytest.raises(SourceError) as caught:
+        got.extend(read_http(API, source="api", client=server.client()))
+    assert ids(got) == ["r-1", "r-2"]
+    assert str(caught.value) == (
+        f"paging from {API} goes round in a loop: the page {API}?page=2 points back to "
+        f"{API}, which was already read"
+    )
+    assert len(server.requests) == 2
+
+
+def test_repeated_cursor_is_a_loop() -> None:
+    server = Server(page({"items": [], "next": "same"}), page({"items": [], "next": "same"}))
+    with pytest.raises(SourceError, match="goes round in a loop"):
+        read(server)
+    assert len(server.requests) == 2
+
+
+@pytest.mark.usefixtures("no_jitter")
+def test_empty_200_body_is_retried() -> None:
+    server = Server(httpx.Response(200, content=b""), page([rec(1)]))
+    batches, sleeps = read(server)
+    assert ids(batches) == ["r-1"]
+    assert sleeps == [0.5]
+
+
+def test_204_is_an_empty_last_page() -> None:
+    batches, _ = read(Server(httpx.Response(204)))
+    assert batches == [Batch([], [], 0, None, None)]
+
+
+def test_not_an_http_url() -> None:
+    with pytest.raises(SourceError) as caught:
+        read_http("ftp://example.com/x", source="api")
+    assert str(caught.value) == "not an http(s) URL: ftp://example.com/x"
+
+
+# A real server on 127.0.0.1, with read_http making (and closing) its own client.
+
+
+class _Records(BaseHTTPRequestHandler):
+    pages: dict[str, bytes] = {}
+    seen_auth: list[str | None] = []
+    failures_left = [1]
+
+    def do_GET(self) -> None:
+        self.seen_auth.append(self.headers.get("Authorization"))
+        if self.path == "/items?page=2" and self.failures_left[0] > 0:
+            self.failures_left[0] -= 1
+            self.send_response(503)
+            self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path == "/old":
+            self.send_response(301)
+            self.send_header("Location", "/items")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = self.pages[self.path]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def local_server() -> Iterator[str]:
+    _Records.pages = {
+        "/items": json.dumps({"items": [rec(1), rec(2)], "next": "/items?page=2"}).encode(),
+        "/items?page=2": json.dumps({"items": [rec(3), {"id": 4}], "next": None}).encode(),
+    }
+    _Records.seen_auth = []
+    _Records.failures_left = [1]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Records)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_real_local_server(local_server: str) -> None:
+    sleeps: list[float] = []
+    batches = list(
+        read_http(
+            f"{local_server}/old",
+            source="local",
+            headers={"Authorization": "Bearer s3cret"},
+            timeout=5.0,
+            sleep=sleeps.append,
+        )
+    )
+    assert ids(batches) == ["r-1", "r-2", "r-3"]
+    assert batches[1].rejected == [
+        Rejection(f"{local_server}/items?page=2", 2, "missing required field 'created_at'")
+    ]
+    assert [(b.done, b.position) for b in batches] == [
+        (2, f"{local_server}/items?page=2"),
+        (4, None),
+    ]
+    assert sleeps == [0.0]
+    assert _Records.seen_auth == ["Bearer s3cret"] * 4  # redirect, page 1, 503, page 2

@@ -1,0 +1,76 @@
+"""Reading items from sources: JSON Lines files and folders, HTTP JSON endpoints.
+
+Every reader yields :class:`Batch` objects: the items that parsed, the records
+that did not (each with where it was and why), and progress. A bad record never
+stops a read; a source that cannot be read at all raises :class:`SourceError`.
+
+The readers live in submodules and are imported on first use, so importing
+this package stays cheap:
+
+- :func:`triage.ingest.native.parse_record`: one native record → :class:`~triage.models.Item`
+- :func:`triage.ingest.jsonl.read_jsonl`: ``.jsonl`` / ``.jsonl.gz`` files or a folder of them
+- :func:`triage.ingest.http.read_http`: a paginated HTTP JSON endpoint
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from triage.models import Item, Rejection
+
+if TYPE_CHECKING:
+    from triage.ingest.http import read_http
+    from triage.ingest.jsonl import read_jsonl
+    from triage.ingest.native import RecordError, parse_record
+
+__all__ = [
+    "Batch",
+    "RecordError",
+    "SourceError",
+    "parse_record",
+    "read_http",
+    "read_jsonl",
+]
+
+
+class SourceError(Exception):
+    """A source could not be read at all (missing file, refused credentials, endless paging…).
+
+    The message is a complete sentence fragment meant for the user; it names the
+    path or URL but never a credential.
+    """
+
+
+@dataclass(slots=True)
+class Batch:
+    """One step of a read: what parsed, what was rejected, and how far along the read is."""
+
+    items: list[Item]
+    """Records that parsed, in source order."""
+    rejected: list[Rejection]
+    """Records that did not parse, each with its file (or page URL), line (or index) and reason."""
+    done: int
+    """Progress so far: bytes read (files) or records seen (HTTP)."""
+    total: int | None
+    """Total bytes of all files, or the record count the server announced, else ``None``."""
+    position: str | None = None
+    """HTTP: the next URL or cursor after this batch, to resume from; ``None`` at the end and
+    for files."""
+
+
+_LAZY = {
+    "RecordError": "triage.ingest.native",
+    "parse_record": "triage.ingest.native",
+    "read_jsonl": "triage.ingest.jsonl",
+    "read_http": "triage.ingest.http",
+}
+
+
+def __getattr__(name: str) -> object:
+    # The readers pull in pydantic and httpx; load them only when asked for.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
