@@ -375,3 +375,18 @@ def test_near_valid_records_only_ever_raise_record_error(
     assert item.created_at.tzinfo is UTC
     assert isinstance(item.input, str)
     assert isinstance(item.output, str)
+
+
+def test_nul_in_an_identifier_is_rejected() -> None:
+    import pytest
+
+    from triage.ingest.native import RecordError, parse_record
+
+    record = {
+        "id": "a\x00b", "created_at": "2026-11-20T10:00:00Z", "agent": "bot",
+        "task_type": "t", "input": "in\x00put", "output": "o", "model": "m",
+    }  # fmt: skip
+    with pytest.raises(RecordError, match="'id' contains a NUL character"):
+        parse_record(record, source="s")
+    record["id"] = "ab"
+    assert parse_record(record, source="s").input == "in\x00put"

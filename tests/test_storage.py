@@ -188,3 +188,13 @@ def test_last_good_ruleset_is_the_newest_loaded(store: Store) -> None:
     assert (version, commit, files) == ("r-2", "abc1234", {"a.toml": "two"})
     store.remember_ruleset("r-1", None, "rules", {"a.toml": "one"})
     assert (store.last_good_ruleset() or ("",))[0] == "r-1"
+
+
+def test_untrusted_text_is_stored_whole(store: Store) -> None:
+    hostile = "a\x00b\ue000c\ue0000\x1b]52;c;Zm9v\x07 [@click=app.quit]" + "z" * 100
+    original = make_item(1, input=hostile, output=hostile * 3)
+    store.write_items([original])
+    _, back = store.item("it-0001") or (0, None)
+    assert back == original
+    again = store.write_items([original])
+    assert again.unchanged == 1

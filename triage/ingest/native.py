@@ -100,6 +100,8 @@ def parse_record(obj: object, *, source: str) -> Item:
     model = get("model", _MISSING)
     if type(model) is not str or not model:
         model = _name(model, "model")
+    if "\x00" in item_id or "\x00" in agent or "\x00" in task_type or "\x00" in model:
+        raise RecordError(_nul_field(item_id, agent, task_type, model))
     tool_calls = get("tool_calls")
     tool_calls = () if tool_calls is None else _tool_calls(tool_calls)
     transcript = get("transcript")
@@ -120,6 +122,13 @@ def parse_record(obj: object, *, source: str) -> Item:
         transcript,
         meta,
     )
+
+
+def _nul_field(item_id: str, agent: str, task_type: str, model: str) -> str:
+    for name, value in (("id", item_id), ("agent", agent), ("task_type", task_type)):
+        if "\x00" in value:
+            return f"'{name}' contains a NUL character"
+    return "'model' contains a NUL character"
 
 
 def _missing(field: str) -> RecordError:

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from triage.storage.types import SafeText
+
 
 def _ts(**kwargs: Any) -> Any:
     return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
@@ -36,8 +38,8 @@ class ItemRow(SQLModel, table=True):
     agent: str
     task_type: str
     model: str
-    input: str = Field(sa_column=Column(Text, nullable=False))
-    output: str = Field(sa_column=Column(Text, nullable=False))
+    input: str = Field(sa_column=Column(SafeText, nullable=False))
+    output: str = Field(sa_column=Column(SafeText, nullable=False))
     tool_calls: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     transcript: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -97,7 +99,7 @@ class VerdictRow(SQLModel, table=True):
     item_pk: int = Field(foreign_key="item.pk")
     reviewer: str
     outcome: str
-    note: str = Field(default="", sa_column=Column(Text, nullable=False))
+    note: str = Field(default="", sa_column=Column(SafeText, nullable=False))
     checklist: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     seconds: float = 0.0
     lane: str | None = None
