@@ -46,6 +46,7 @@ def signals(
     is_novel: bool = False,
     model_is_new: bool = False,
     tool_errors: int = 0,
+    history: int = 200,
     **meta: Any,
 ) -> dict[str, Any]:
     item = Item(
@@ -60,7 +61,10 @@ def signals(
         meta=meta,
     )
     return compute_signals(
-        item, novelty=Novelty(score=novelty, is_novel=is_novel), model_is_new=model_is_new
+        item,
+        novelty=Novelty(score=novelty, is_novel=is_novel),
+        model_is_new=model_is_new,
+        history=history,
     )
 
 
@@ -184,8 +188,14 @@ ROUTES: list[tuple[str, dict[str, Any], Lane, str | None]] = [
     (
         "vip customer",
         signals("support_reply", output=FAMILIAR_REPLY, novelty=95, customer_tier="vip"),
-        Lane.DEEP,
+        Lane.SCAN,
         "vip-customer",
+    ),
+    (
+        "little history",
+        signals("support_reply", output=FAMILIAR_REPLY, novelty=0, is_novel=True, history=3),
+        Lane.SCAN,
+        "little-history",
     ),
     (
         "mass email",
