@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from factories import make_item
 from sqlalchemy import text
 
-from factories import make_item
 from triage.models import Decision, FailureMode, Lane, Novelty, Reason
 from triage.storage.reviews import Reviews
 from triage.storage.store import Store
@@ -53,7 +53,11 @@ def test_write_is_idempotent_and_records_updates(store: Store) -> None:
             text("select revision, content from item_revision where item_pk = :pk"), {"pk": pk}
         ).all()
     assert len(rows) == 1 and rows[0].revision == 1
-    old = rows[0].content if isinstance(rows[0].content, dict) else __import__("json").loads(rows[0].content)
+    old = (
+        rows[0].content
+        if isinstance(rows[0].content, dict)
+        else __import__("json").loads(rows[0].content)
+    )
     assert old["output"] == items[2].output
 
 
@@ -101,7 +105,7 @@ def test_queue_orders_by_lane_then_risk_and_pages_by_keyset(store: Store) -> Non
 
 
 def test_decisions_keep_history(store: Store) -> None:
-    (pk, _), = store.write_items([make_item(1)]).changed
+    ((pk, _),) = store.write_items([make_item(1)]).changed
     store.record_decisions([(pk, decision(Lane.SCAN))])
     store.record_decisions([(pk, decision(Lane.PASS, audit=True))])
     current = store.decision(pk)
@@ -117,7 +121,7 @@ def test_decisions_keep_history(store: Store) -> None:
 
 def test_verdicts_undo_and_corrections(store: Store) -> None:
     reviews = Reviews(store.engine)
-    (pk, _), = store.write_items([make_item(1)]).changed
+    ((pk, _),) = store.write_items([make_item(1)]).changed
     reviews.add_failure_mode(FailureMode(id="wrong-order", title="Wrong order"), actor="lead")
     first = reviews.record(item_pk=pk, reviewer="ana", outcome="fail", modes=["wrong-order"])
     assert reviews.current([pk])[pk].modes == ("wrong-order",)
@@ -136,7 +140,7 @@ def test_verdicts_undo_and_corrections(store: Store) -> None:
 
 def test_recording_the_same_key_twice_stores_one_verdict(store: Store) -> None:
     reviews = Reviews(store.engine)
-    (pk, _), = store.write_items([make_item(1)]).changed
+    ((pk, _),) = store.write_items([make_item(1)]).changed
     a = reviews.record(item_pk=pk, reviewer="ana", outcome="ok", key="k-1")
     b = reviews.record(item_pk=pk, reviewer="ana", outcome="ok", key="k-1")
     assert a.pk == b.pk
@@ -160,7 +164,7 @@ def test_task_type_counts_use_verdicts_in_force(store: Store) -> None:
 
 def test_audit_chain_detects_alteration_and_removal(store: Store) -> None:
     reviews = Reviews(store.engine)
-    (pk, _), = store.write_items([make_item(1)]).changed
+    ((pk, _),) = store.write_items([make_item(1)]).changed
     for outcome in ("ok", "fail", "ok"):
         reviews.record(item_pk=pk, reviewer="ana", outcome=outcome)
     check = store.verify_audit()

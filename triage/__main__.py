@@ -1,3 +1,3 @@
 from triage.cli import main
 
-main()
+main(prog_name="triage")

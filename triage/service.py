@@ -18,7 +18,7 @@ from triage.engine import History, Triager
 from triage.ingest import SourceError
 from triage.models import Decision, FailureMode, Item, Lane, Outcome, Rejection, VerdictRecord
 from triage.novelty import NoveltyIndex
-from triage.rules import RuleProblem, RuleSet, RulesError, load_rules, rules_from_files
+from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
 from triage.sources import resolve
 from triage.storage.reviews import UNDO, Reviews
 from triage.storage.store import QueueEntry, Store
@@ -118,7 +118,9 @@ class Workspace:
             last = self.store.last_good_ruleset()
             if last is not None:
                 version, commit, origin, files, _ = last
-                self._rules = RulesInForce(rules_from_files(files, origin=origin, commit=commit), origin)
+                self._rules = RulesInForce(
+                    rules_from_files(files, origin=origin, commit=commit), origin
+                )
                 return self._rules
             folder = shipped_rules_dir()
         try:
@@ -266,7 +268,9 @@ class Workspace:
         created = []
         for mode_id in modes:
             if self.reviews.failure_mode(mode_id) is None:
-                mode = FailureMode(id=mode_id, title=mode_id.replace("-", " "), task_type=item.task_type)
+                mode = FailureMode(
+                    id=mode_id, title=mode_id.replace("-", " "), task_type=item.task_type
+                )
                 created.append(self.reviews.add_failure_mode(mode, actor=reviewer))
         decision = self.store.decision(pk)
         record = self.reviews.record(

@@ -41,7 +41,9 @@ class CliGroup(click.Group):
         except RulesError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            raise CliError("the rules were refused and no earlier good rule set is stored") from None
+            raise CliError(
+                "the rules were refused and no earlier good rule set is stored"
+            ) from None
 
 
 def load_config(ctx: click.Context) -> Config:

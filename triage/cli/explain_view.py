@@ -55,7 +55,9 @@ def render_explanation(ex: Explanation) -> Group:
         row.append(one_line(reason.why, 200))
         lines.append(row)
         if reason.matched:
-            matched = ", ".join(f"{one_line(k, 40)} = {_value(v)}" for k, v in reason.matched.items())
+            matched = ", ".join(
+                f"{one_line(k, 40)} = {_value(v)}" for k, v in reason.matched.items()
+            )
             lines.append(Text(f"      matched: {matched}", style="dim"))
     lines.append(_novelty_line(ex))
     lines.append(Text(f"audit sample: {'yes' if d.audit_sample else 'no'}"))

@@ -34,7 +34,9 @@ def show_overview(ctx: click.Context) -> None:
 
 @click.command()
 @click.option("--lane", type=click.Choice(["deep", "scan", "pass"]), help="Only this lane.")
-@click.option("--day", metavar="DAY", help="Only items created on DAY (YYYY-MM-DD, today, yesterday).")
+@click.option(
+    "--day", metavar="DAY", help="Only items created on DAY (YYYY-MM-DD, today, yesterday)."
+)
 @click.option("--limit", default=200, show_default=True, help="At most this many rows.")
 @click.option("--json", "as_json", is_flag=True, help="Write the queue as JSON.")
 @click.pass_context

@@ -68,7 +68,10 @@ def _short(label: str, width: int = 40) -> str:
 )
 @click.pass_context
 def pull(
-    ctx: click.Context, sources: tuple[str, ...], as_json: bool, source_name: str | None,
+    ctx: click.Context,
+    sources: tuple[str, ...],
+    as_json: bool,
+    source_name: str | None,
     no_triage: bool,
 ) -> None:
     """Ingest agent outputs from SOURCES and triage them as they land.

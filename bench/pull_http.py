@@ -1,0 +1,123 @@
+"""Pull of 100,000 items from a local HTTP endpoint into SQLite, against a bare
+``sqlite3.executemany`` of the same rows into a table of the same shape.
+
+Prints both times and the ratio (goal: pull ≤ 3× executemany), plus the same
+pull with triage on (rules + novelty for every item as it lands).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import islice
+from urllib.parse import parse_qs, urlsplit
+
+from _common import Timer, scratch, workspace
+
+from triage.demo_data import scale_records
+from triage.ingest.native import parse_record
+from triage.storage.convert import content_hash, item_content, item_row_values
+
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+PAGE = 5000
+
+
+def serve(pages: list[bytes]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            query = parse_qs(urlsplit(self.path).query)
+            page = int(query.get("page", ["0"])[0])
+            body = pages[page]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def build_pages(records: list[dict[str, object]]) -> list[bytes]:
+    pages = []
+    count = (len(records) + PAGE - 1) // PAGE
+    for i in range(count):
+        chunk = records[i * PAGE : (i + 1) * PAGE]
+        nxt = f"?page={i + 1}" if i + 1 < count else None
+        pages.append(json.dumps({"items": chunk, "next": nxt}).encode())
+    return pages
+
+
+def bare_executemany(records: list[dict[str, object]], path: str) -> float:
+    """The reference: the same rows, already parsed, straight into SQLite."""
+    rows = []
+    for record in records:
+        item = parse_record(record, source="bench")
+        content = item_content(item)
+        v = item_row_values(item, content, content_hash(content))
+        rows.append(
+            (
+                v["source"], v["item_id"], v["created_at"].isoformat(), v["agent"],
+                v["task_type"], v["model"], v["input"], v["output"], json.dumps(v["tool_calls"]),
+                json.dumps(v["transcript"]), json.dumps(v["meta"]), v["content_hash"],
+            )
+        )  # fmt: skip
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "CREATE TABLE item (pk INTEGER PRIMARY KEY, source TEXT, item_id TEXT, created_at TEXT,"
+        " agent TEXT, task_type TEXT, model TEXT, input TEXT, output TEXT, tool_calls TEXT,"
+        " transcript TEXT, meta TEXT, content_hash TEXT, UNIQUE(source, item_id))"
+    )
+    with Timer() as t:
+        conn.executemany(
+            "INSERT INTO item (source, item_id, created_at, agent, task_type, model, input,"
+            " output, tool_calls, transcript, meta, content_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.commit()
+    conn.close()
+    return t.seconds
+
+
+def main() -> None:
+    records = list(islice(scale_records(N, seed=3), N))
+    size = sum(len(json.dumps(r)) for r in records) / len(records)
+    pages = build_pages(records)
+    server = serve(pages)
+    url = f"http://127.0.0.1:{server.server_address[1]}/items"
+    with scratch() as folder:
+        reference = bare_executemany(records, str(folder / "bare.db"))
+        ws = workspace(folder)
+        with Timer() as pull:
+            report = ws.pull([url], triage=False)
+        ws.close()
+        assert report.new == N and not report.rejected and not report.errors, report.as_json()
+    with scratch() as folder:
+        ws = workspace(folder)
+        with Timer() as pull_triage:
+            report = ws.pull([url], triage=True)
+        ws.close()
+    server.shutdown()
+    print(f"pull {N:,} items (~{size:.0f} B each) over local HTTP into SQLite")
+    print(f"  bare sqlite3.executemany of the same rows : {reference:6.2f} s")
+    print(
+        f"  triage pull --no-triage                   : {pull.seconds:6.2f} s"
+        f"  ({pull.seconds / reference:.2f}x executemany; goal <= 3x)"
+    )
+    print(
+        f"  triage pull (rules + novelty as it lands) : {pull_triage.seconds:6.2f} s"
+        f"  ({N / pull_triage.seconds:,.0f} items/s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

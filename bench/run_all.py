@@ -1,0 +1,13 @@
+"""Run every benchmark in turn and print their figures."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+for name in ("rules_rate", "triage_day", "pull_http"):
+    print(f"== {name}")
+    runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")
+    print()

@@ -1,0 +1,144 @@
+"""``triage pull``/``queue``/``explain``/``retriage`` end to end, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from clitools import Cli, make_cli
+from factories import record, write_jsonl
+
+
+@pytest.fixture
+def cli(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Cli:
+    return make_cli(tmp_path, db_url, monkeypatch)
+
+
+def day_file(path: Path) -> Path:
+    return write_jsonl(
+        path,
+        [
+            record(1),
+            '{"id": "broken", "created_at": ',
+            record(2, task_type="refund", agent="billing-agent",
+                   meta={"amount": 900, "policy_limit": 200, "customer_facing": True}),
+            {"id": "no-date", "agent": "a", "task_type": "t", "input": "", "output": "",
+             "model": "m"},
+            record(3, created_at="yesterday"),
+            record(4, extra_field="kept"),
+            '[1, 2, 3]',
+            record(5),
+        ],
+    )  # fmt: skip
+
+
+def test_malformed_lines_are_reported_and_the_rest_is_kept(cli: Cli) -> None:
+    path = day_file(cli.folder / "day.jsonl")
+    with path.open("a") as fh:
+        fh.write('{"id": "cut-off", "created_at": "2026-11-16T')  # truncated last line
+    result = cli("pull", str(path), "--json")
+    report = __import__("json").loads(result.stdout)
+    assert (report["new"], report["updated"], report["unchanged"]) == (4, 0, 0)
+    rejected = {(r["line"], r["reason"].split(":")[0]) for r in report["rejected"]}
+    assert {line for line, _ in rejected} == {2, 4, 5, 7, 9}
+    assert all(r["source"].endswith("day.jsonl") for r in report["rejected"])
+    reasons = {r["line"]: r["reason"] for r in report["rejected"]}
+    assert "invalid JSON" in reasons[2]
+    assert "created_at" in reasons[4] and "created_at" in reasons[5]
+    assert "truncated" in reasons[9]
+    assert sum(report["lanes"].values()) == 4
+
+    human = cli("pull", str(path))
+    assert "0 new, 0 updated, 4 unchanged, 5 rejected" in human.stdout
+    assert f"{path}:2:" in human.stderr
+
+
+def test_pulling_twice_changes_nothing_and_changed_content_is_an_update(cli: Cli) -> None:
+    path = write_jsonl(cli.folder / "a.jsonl", [record(n) for n in range(1, 4)])
+    assert cli.json("pull", str(path))["new"] == 3
+    again = cli.json("pull", str(path))
+    assert (again["new"], again["updated"], again["unchanged"]) == (0, 0, 3)
+    assert sum(again["lanes"].values()) == 0
+    queue_before = cli.json("queue")
+
+    write_jsonl(path, [record(1), record(2, output="Refund of 500 EUR issued."), record(3)])
+    changed = cli.json("pull", str(path))
+    assert (changed["new"], changed["updated"], changed["unchanged"]) == (0, 1, 2)
+    assert len(cli.json("queue")) == len(queue_before) == 3
+    assert cli.json("explain", "rec-0002")["decisions"] == 2
+
+
+def test_queue_and_explain_contracts(cli: Cli) -> None:
+    cli("pull", str(day_file(cli.folder / "day.jsonl")))
+    queue = cli.json("queue")
+    assert [e["id"] for e in queue][0] == "rec-0002"  # deep comes first
+    assert {"id", "lane", "task_type", "reason"} <= set(queue[0])
+    assert {e["lane"] for e in cli.json("queue", "--lane", "deep")} == {"deep"}
+    assert cli.json("queue", "--day", "2026-11-16") and not cli.json("queue", "--day", "2026-11-17")
+
+    ex = cli.json("explain", "rec-0002")
+    assert ex["id"] == "rec-0002" and ex["lane"] == "deep"
+    rules = {r["rule"]: r for r in ex["reasons"]}
+    assert "refund-over-policy-limit" in rules
+    assert rules["refund-over-policy-limit"]["matched"]["meta.amount"] == 900
+    assert rules["refund-over-policy-limit"]["why"]
+    assert set(ex["novelty"]) >= {"score", "nearest"}
+    assert ex["audit_sample"] is False
+    assert ex["rules_version"].startswith("r-")
+
+    human = cli("explain", "rec-0002").stdout
+    assert "lane: DEEP" in human and "refund-over-policy-limit" in human
+    assert "meta.amount = 900" in human
+
+    meta_item = cli.json("explain", "rec-0004")
+    assert meta_item["lane"] in {"deep", "scan", "pass"}
+
+    missing = cli("explain", "nope", ok=False)
+    assert missing.exit_code == 1 and "no item 'nope'" in missing.stderr
+
+
+def test_retriage_adds_decisions_and_keeps_history(cli: Cli) -> None:
+    cli("pull", str(day_file(cli.folder / "day.jsonl")))
+    (cli.rules / "relax.toml").write_text(
+        (cli.rules / "relax.toml").read_text()
+        + '\n[[rule]]\nid = "everything-deep"\nlane = "deep"\nwhy = "Audit week."\n'
+        'owner = "kim"\nwhen = "true"\n'
+    )
+    totals = cli.json("retriage")
+    assert totals["lanes"] == {"deep": 4, "scan": 0, "pass": 0}
+    ex = cli.json("explain", "rec-0001")
+    assert ex["decisions"] == 2 and ex["lane"] == "deep"
+    assert any(r["rule"] == "everything-deep" for r in ex["reasons"])
+
+
+def test_a_broken_rules_folder_is_refused_and_the_last_good_rules_stay(cli: Cli) -> None:
+    path = write_jsonl(cli.folder / "a.jsonl", [record(1)])
+    cli("pull", str(path))
+    good_version = cli.json("explain", "rec-0001")["rules_version"]
+
+    money = cli.rules / "money.toml"
+    lines = money.read_text().splitlines()
+    lane_line = next(i for i, line in enumerate(lines) if line.startswith("lane = "))
+    lines[lane_line] = 'lane = "dep"'
+    money.write_text("\n".join(lines) + "\n")
+
+    check = cli("rules", "check", str(cli.rules), ok=False)
+    assert check.exit_code == 1
+    assert f"{cli.rules / 'money.toml'}:{lane_line + 1}: " in check.stderr
+    assert "unknown lane" in check.stderr
+
+    pulled = cli("pull", str(write_jsonl(cli.folder / "b.jsonl", [record(2)])))
+    assert "money.toml" in pulled.stderr and good_version in pulled.stderr
+    assert cli.json("explain", "rec-0002")["rules_version"] == good_version
+
+
+def test_hostile_text_never_reaches_the_terminal(cli: Cli) -> None:
+    hostile = "pwned\x1b]0;title\x07\x1b[2J\u202e[bold red]x[/] [@click=app.quit]\x00"
+    path = write_jsonl(
+        cli.folder / "h.jsonl",
+        [record(1, id="evil\x1b[31m", input=hostile, output=hostile, agent="bot\x1b[5m")],
+    )
+    cli("pull", str(path))
+    for out in (cli("queue").stdout, cli("explain", "evil\x1b[31m").stdout, cli().stdout):
+        assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "evil␛[31m" in cli("queue").stdout
