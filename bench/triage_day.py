@@ -7,6 +7,7 @@ and novelty for every item, and storing the decisions. Goal: ≤ 10 s.
 
 from __future__ import annotations
 
+import random
 import sys
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -17,6 +18,10 @@ from triage.demo_data import scale_records
 from triage.engine import Triager
 from triage.ingest.native import parse_record
 
+WORDS = (
+    "please urgent thanks again kindly asap follow-up reminder question regarding "
+    "wondering quickly checking update status confused help sorry"
+).split()
 PAST = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 DAY = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
 
@@ -28,10 +33,13 @@ def main() -> None:
         for r in islice(scale_records(PAST, seed=11, start=start), PAST)
     ]
     today = start + timedelta(days=120)
-    day = [
-        parse_record(r, source="today")
-        for r in islice(scale_records(DAY, seed=12, start=today), DAY)
-    ]
+    rng = random.Random(12)
+    day = []
+    for r in islice(scale_records(DAY, seed=12, start=today), DAY):
+        # No exact duplicates: every input differs in words, not just numbers, so
+        # each one goes through candidate selection and fuzzy matching.
+        r["input"] = f"{r['input']} {' '.join(rng.sample(WORDS, 3))}"
+        day.append(parse_record(r, source="today"))
     with scratch() as folder:
         ws = workspace(folder)
         for i in range(0, len(past), 5000):
@@ -54,7 +62,7 @@ def main() -> None:
         lanes[d.lane.value] = lanes.get(d.lane.value, 0) + 1
         novel += d.novelty.is_novel
     total = history_t.seconds + decide_t.seconds + store_t.seconds
-    print(f"triage {DAY:,} new items against {PAST:,} past items (rules + novelty)")
+    print(f"triage {DAY:,} new items (no exact duplicates) against {PAST:,} past items")
     print(f"  load history + build novelty index : {history_t.seconds:6.2f} s")
     print(
         f"  rules + novelty for every item     : {decide_t.seconds:6.2f} s"

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from triage import jsonio
 from triage.ingest import Batch, SourceError
 from triage.ingest.native import RecordError, parse_record
 from triage.ingest.pages import (
@@ -201,7 +202,7 @@ class _Fetcher:
                 else:
                     content = response.content
                     try:
-                        body = json.loads(content)
+                        body = jsonio.parse(content)
                     except (ValueError, RecursionError) as error:
                         problem = f"the body is not valid JSON ({_json_problem(error)})"
                     else:

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from io import BufferedIOBase
 from pathlib import Path
 
+from triage import jsonio
 from triage.ingest import Batch, SourceError
 from triage.ingest.native import RecordError, parse_record
 from triage.ingest.surrogates import (
@@ -165,7 +166,7 @@ def _read_file(file: Path, source: str, batch_size: int, pending: _Pending) -> I
 def _parse_line(line: bytes, source: str, items: list[Item]) -> str | None:
     """Append the line's item to ``items``; or return why the line is rejected."""
     try:
-        obj = json.loads(line.decode("utf-8"))
+        obj = jsonio.parse(line)
     except ValueError as error:
         if not line.endswith(b"\n"):
             # Only the last line of a file can lack its newline: a record cut off

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from triage.jsonio import dumps_sorted, loads
 from triage.models import Decision, Item, Lane, Novelty, Reason, ToolCall, Turn
 
 
@@ -35,27 +37,65 @@ def item_content(item: Item) -> dict[str, Any]:
     }
 
 
-def content_hash(content: dict[str, Any]) -> str:
-    """A stable hash of :func:`item_content`: same content, same hash, any key order."""
-    blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An item ready to store: its JSON columns serialised once (keys sorted), and
+    the content hash computed from exactly those bytes."""
+
+    item: Item
+    created_at: datetime
+    tool_calls: str
+    transcript: str
+    meta: str
+    digest: str
 
 
-def item_row_values(item: Item, content: dict[str, Any], digest: str) -> dict[str, Any]:
-    """Column values for an ``item`` row (without pk and bookkeeping)."""
+_SEP = "\x1f"
+
+
+def prepare(item: Item) -> Prepared:
+    """Serialise ``item``'s structured fields and hash its content."""
+    created = utc(item.created_at)
+    tool_calls = dumps_sorted(
+        [
+            {"name": c.name, "arguments": c.arguments, "result": c.result, "is_error": c.is_error}
+            for c in item.tool_calls
+        ]
+    ).decode()
+    transcript = dumps_sorted([{"role": t.role, "content": t.content} for t in item.transcript])
+    meta = dumps_sorted(item.meta).decode()
+    blob = _SEP.join(
+        (
+            created.isoformat(), item.agent, item.task_type, item.model, item.input,
+            item.output, tool_calls, transcript.decode(), meta,
+        )
+    )  # fmt: skip
+    digest = hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return Prepared(item, created, tool_calls, transcript.decode(), meta, digest)
+
+
+def content_hash(item: Item) -> str:
+    """A stable hash of everything about an item but its identity."""
+    return prepare(item).digest
+
+
+def item_row_values(prepared: Prepared) -> dict[str, Any]:
+    """Column values for an ``item`` row (without pk and bookkeeping), for the
+    SQLAlchemy path (JSON columns as Python values)."""
+    item = prepared.item
     return {
         "source": item.source,
         "item_id": item.id,
-        "created_at": utc(item.created_at),
+        "created_at": prepared.created_at,
         "agent": item.agent,
         "task_type": item.task_type,
         "model": item.model,
         "input": item.input,
         "output": item.output,
-        "tool_calls": content["tool_calls"],
-        "transcript": content["transcript"],
+        "tool_calls": loads(prepared.tool_calls),
+        "transcript": loads(prepared.transcript),
         "meta": item.meta,
-        "content_hash": digest,
+        "content_hash": prepared.digest,
     }
 
 

@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
+from triage import jsonio
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -18,6 +20,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     fsync on commit (a verdict shown as saved survives a crash); an in-memory SQLite
     URL shares one connection so every session sees the same data."""
     parsed = make_url(url)
+    kwargs.setdefault("json_serializer", jsonio.dumps)
+    kwargs.setdefault("json_deserializer", jsonio.loads)
     if parsed.get_backend_name() == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
         if memory:

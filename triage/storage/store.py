@@ -15,14 +15,15 @@ from typing import Any
 from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select, update
 
 from triage.models import Decision, Item, Lane, Reason, first_reason
-from triage.storage import audit
+from triage.storage import audit, bulk
 from triage.storage.convert import (
-    content_hash,
+    Prepared,
     decision_from_row,
     decision_row_values,
     item_content,
     item_from_row,
     item_row_values,
+    prepare,
     utc,
 )
 from triage.storage.engine import make_engine, migrate
@@ -104,67 +105,45 @@ class Store:
         latest: dict[tuple[str, str], Item] = {}
         for item in items:  # within one batch the last record for an id wins
             latest[item.key] = item
+        by_source: dict[str, list[Prepared]] = {}
+        for item in latest.values():
+            by_source.setdefault(item.source, []).append(prepare(item))
         stamp = now()
-        new_rows: list[dict[str, Any]] = []
-        new_items: list[Item] = []
-        updates: list[tuple[Any, Item, dict[str, Any], str]] = []
+        new = updated = 0
         unchanged = len(items) - len(latest)
+        changed: list[tuple[int, Item]] = []
         with self.engine.begin() as conn:
-            existing = self._existing(conn, list(latest))
-            for key, item in latest.items():
-                content = item_content(item)
-                digest = content_hash(content)
-                old = existing.get(key)
-                if old is None:
-                    values = item_row_values(item, content, digest)
-                    values.update(revision=1, pulled_at=stamp, updated_at=stamp, risk=0.0)
-                    new_rows.append(values)
-                    new_items.append(item)
-                elif old.content_hash == digest:
-                    unchanged += 1
-                else:
-                    updates.append((old, item, content, digest))
-            changed: list[tuple[int, Item]] = []
-            if new_rows:
-                result = conn.execute(
-                    insert(items_t).returning(items_t.c.pk, sort_by_parameter_order=True),
-                    new_rows,
-                )
-                changed.extend(zip((r.pk for r in result), new_items, strict=True))
-            for old, item, content, digest in updates:
-                self._record_update(conn, old, item, content, digest, stamp)
-                changed.append((old.pk, item))
-        return WriteResult(len(new_rows), len(updates), unchanged, changed)
+            for source, prepared in by_source.items():
+                existing = bulk.lookup(conn, source, [p.item.id for p in prepared])
+                fresh: list[Prepared] = []
+                for p in prepared:
+                    old = existing.get(p.item.id)
+                    if old is None:
+                        fresh.append(p)
+                    elif old.content_hash == p.digest:
+                        unchanged += 1
+                    else:
+                        self._record_update(conn, old, p, stamp)
+                        changed.append((old.pk, p.item))
+                        updated += 1
+                if fresh:
+                    pks = bulk.insert_items(conn, fresh, stamp)
+                    changed.extend(zip(pks, (p.item for p in fresh), strict=True))
+                    new += len(fresh)
+        return WriteResult(new, updated, unchanged, changed)
 
-    def _existing(self, conn: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
-        found: dict[tuple[str, str], Any] = {}
-        by_source: dict[str, list[str]] = {}
-        for source, item_id in keys:
-            by_source.setdefault(source, []).append(item_id)
-        cols = [items_t.c[name] for name in ("pk", "source", "item_id", "content_hash", "revision")]
-        for source, ids in by_source.items():
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start : start + 5000]
-                stmt = select(*cols).where(items_t.c.source == source, items_t.c.item_id.in_(chunk))
-                for row in conn.execute(stmt):
-                    found[(row.source, row.item_id)] = row
-        return found
-
-    def _record_update(
-        self, conn: Any, old: Any, item: Item, content: dict[str, Any], digest: str, at: datetime
-    ) -> None:
+    def _record_update(self, conn: Any, old: bulk.Existing, p: Prepared, at: datetime) -> None:
         old_row = conn.execute(select(items_t).where(items_t.c.pk == old.pk)).one()
-        previous = item_content(item_from_row(old_row))
         conn.execute(
             insert(revisions_t).values(
                 item_pk=old.pk,
                 revision=old.revision,
                 content_hash=old.content_hash,
-                content=previous,
+                content=item_content(item_from_row(old_row)),
                 replaced_at=at,
             )
         )
-        values = item_row_values(item, content, digest)
+        values = item_row_values(p)
         values.update(revision=old.revision + 1, updated_at=at)
         conn.execute(update(items_t).where(items_t.c.pk == old.pk).values(**values))
 
