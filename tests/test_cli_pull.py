@@ -142,3 +142,27 @@ def test_hostile_text_never_reaches_the_terminal(cli: Cli) -> None:
     for out in (cli("queue").stdout, cli("explain", "evil\x1b[31m").stdout, cli().stdout):
         assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert "evil␛[31m" in cli("queue").stdout
+
+
+def test_a_ten_megabyte_output_is_stored_whole_and_triaged(cli: Cli) -> None:
+    huge = ("The log continues. " * 55_000)[:10_000_000] + "we guarantee it"
+    path = write_jsonl(
+        cli.folder / "big.jsonl",
+        [record(1, output=huge, input="x" * 3_000_000, meta={"customer_facing": True}), record(2)],
+    )
+    report = cli.json("pull", str(path))
+    assert report["new"] == 2 and not report["rejected"]
+    ex = cli.json("explain", "rec-0001")
+    assert ex["lane"] == "deep"  # the promise at the very end was found
+    promise = next(r for r in ex["reasons"] if r["rule"] == "customer-promise")
+    assert all(len(str(v)) < 200 for v in promise["matched"].values())
+
+    from triage.config import Config
+    from triage.service import Workspace
+
+    ws = Workspace.open(Config(cli.env["TRIAGE_DB"], cli.rules, "ana"))
+    try:
+        _, item = ws.find("rec-0001")
+    finally:
+        ws.close()
+    assert item.output == huge and len(item.input) == 3_000_000
