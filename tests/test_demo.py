@@ -52,7 +52,7 @@ def test_demo_command_ignores_triage_db(tmp_path: Path) -> None:
         main, ["demo", "--dir", str(tmp_path / "d"), "--days", "2", "--per-day", "10"], env=env
     )
     assert result.exit_code == 0, result.output
-    assert "Demo workspace" in result.stdout and "items:" in result.stdout
+    assert "Demo workspace" in result.stdout and "10 items today:" in result.stdout
     assert not mine.exists()
     assert (tmp_path / "d" / "triage.db").exists()
     shown_again = runner.invoke(main, ["demo", "--dir", str(tmp_path / "d")], env=env)

@@ -12,24 +12,29 @@ LANE_STYLE = {"deep": "bold red", "scan": "yellow", "pass": "green"}
 
 
 def show_overview(ctx: click.Context) -> None:
-    """Lane counts and the top of the queue, with where to go next."""
+    """Today's lane counts and the top of today's queue (or of everything, when
+    nothing arrived today), with where to go next."""
     from rich.text import Text
 
+    today = parse_day("today")
     with workspace(ctx) as ws:
-        counts = ws.store.lane_counts()
-        entries = ws.queue(limit=10)
+        counts = ws.store.lane_counts(day=today)
+        scope = "today"
+        if sum(counts.values()) == 0:
+            counts, today, scope = ws.store.lane_counts(), None, "in all"
+        entries = ws.queue(day=today, limit=12)
     out = console()
     total = sum(counts.values())
     if total == 0:
         out.print("No items yet. Pull some with `triage pull FILE.jsonl`, or try `triage demo`.")
         return
-    line = Text(f"{total} items: ")
+    line = Text(f"{total} items {scope}: ")
     for lane, n in counts.items():
         line.append(f"{n} {lane.value}", style=LANE_STYLE[lane.value])
         line.append("  ")
     out.print(line)
-    out.print(_queue_table(entries))
-    out.print("More: `triage queue --lane deep`, `triage explain ID`, `triage --help`.")
+    out.print(_queue_table(entries, out.width))
+    out.print("More: triage queue --lane deep · triage explain ID · triage --help", markup=False)
 
 
 @click.command()
@@ -67,26 +72,39 @@ def queue(ctx: click.Context, lane: str | None, day: str | None, limit: int, as_
     if not entries:
         console().print("The queue is empty for that filter.")
         return
-    console().print(_queue_table(entries))
+    out = console()
+    out.print(_queue_table(entries, out.width))
 
 
-def _queue_table(entries: list[Any]) -> Any:
+def _queue_table(entries: list[Any], width: int) -> Any:
+    """One line per item at any terminal ``width``: fixed columns keep their size and
+    the reason is cut to what is left (rich would rather drop whole columns)."""
     from rich.table import Table
     from rich.text import Text
 
     from triage.inert import one_line
 
+    cells = [
+        (
+            e.lane.value + ("*" if e.audit_sample else ""),
+            one_line(e.id, 28),
+            e.created_at.strftime("%m-%d %H:%M"),
+            one_line(e.task_type, 20),
+        )
+        for e in entries
+    ]
+    names = ("lane", "id", "created", "task type")
+    widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(names)]
+    room = max(20, width - sum(widths) - 2 * len(names) - 1)
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for name in ("lane", "id", "created", "agent", "task type", "why"):
-        table.add_column(name, no_wrap=name != "why", overflow="ellipsis")
-    for e in entries:
+    for name, size in zip(names, widths, strict=True):
+        table.add_column(name, no_wrap=True, min_width=size)
+    table.add_column("why", no_wrap=True)
+    for entry, row in zip(entries, cells, strict=True):
         table.add_row(
-            Text(e.lane.value + ("*" if e.audit_sample else ""), style=LANE_STYLE[e.lane.value]),
-            Text(one_line(e.id, 28)),
-            Text(e.created_at.strftime("%m-%d %H:%M")),
-            Text(one_line(e.agent, 16)),
-            Text(one_line(e.task_type, 20)),
-            Text(one_line(e.reason, 90)),
+            Text(row[0], style=LANE_STYLE[entry.lane.value]),
+            *(Text(cell) for cell in row[1:]),
+            Text(one_line(entry.reason, room)),
         )
     return table
 
