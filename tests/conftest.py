@@ -91,6 +91,7 @@ def pg_url(pg_schema_url: str) -> str:
     engine = create_engine(pg_schema_url)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{'0' * 64}')"))
     engine.dispose()
     return pg_schema_url
 

@@ -202,3 +202,39 @@ def test_untrusted_text_is_stored_whole(store: Store) -> None:
     assert back == original
     again = store.write_items([original])
     assert again.unchanged == 1
+
+
+def test_two_writers_on_one_database_lose_nothing(db_url: str) -> None:
+    import threading
+
+    first, second = Store.open(db_url), Store.open(db_url)
+    written = first.write_items([make_item(n) for n in range(1, 41)]).changed
+    pks = [pk for pk, _ in written]
+    errors: list[BaseException] = []
+
+    def review(store: Store, reviewer: str) -> None:
+        reviews = Reviews(store.engine)
+        try:
+            for pk in pks:
+                reviews.record(item_pk=pk, reviewer=reviewer, outcome="ok", key=f"{reviewer}-{pk}")
+                reviews.record(item_pk=pk, reviewer=reviewer, outcome="ok", key=f"{reviewer}-{pk}")
+            store.write_items([make_item(100 + len(reviewer), id=f"new-{reviewer}")])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=review, args=(first, "ana")),
+        threading.Thread(target=review, args=(second, "bo")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    reviews = Reviews(first.engine)
+    assert sum(len(reviews.for_item(pk)) for pk in pks) == 2 * len(pks)
+    assert first.count_items() == 42
+    check = first.verify_audit()
+    assert check.ok and check.entries == 2 * len(pks)
+    first.close()
+    second.close()

@@ -55,11 +55,7 @@ def append(
     at: datetime,
 ) -> int:
     """Append one entry inside the caller's transaction; returns its sequence number."""
-    bumped = conn.execute(
-        update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1)
-    )
-    if bumped.rowcount == 0:
-        conn.execute(insert(head_table).values(id=1, seq=1, hash=GENESIS))
+    conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1))
     seq, prev = conn.execute(select(head_table.c.seq, head_table.c.hash)).one()
     payload = json.loads(json.dumps(payload, default=str))
     digest = entry_hash(prev or GENESIS, seq, at, actor, action, subject, payload)

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, insert
 
 from triage.storage.convert import Prepared, utc
+from triage.storage.engine import WRITE_OPTION
 from triage.storage.types import encode_nul
 
 COLUMNS = (
@@ -46,20 +47,24 @@ def _sqlite_time(value: datetime) -> str:
 
 
 def insert_items(conn: Connection, rows: Sequence[Prepared], stamp: datetime) -> list[int]:
-    """Insert new items in one ``executemany``; their primary keys, in order."""
+    """Insert new items, all of one source, in one ``executemany``; their primary
+    keys, in order."""
     mark = _placeholder(conn)
-    sql = f"INSERT INTO item ({', '.join(COLUMNS)}) VALUES ({', '.join([mark] * len(COLUMNS))})"
-    if conn.dialect.name == "sqlite":
-        when = _sqlite_time(stamp)
-        params: list[tuple[Any, ...]] = [
-            (
-                p.item.source, p.item.id, _sqlite_time(p.created_at), p.item.agent,
-                p.item.task_type, p.item.model, p.item.input, p.item.output, p.tool_calls,
-                p.transcript, p.meta, p.digest, 1, when, when, 0.0,
-            )
-            for p in rows
-        ]  # fmt: skip
-    else:
+    cursor = conn.connection.cursor()
+    try:
+        if conn.dialect.name == "sqlite":
+            first = _next_key(conn, "item")
+            when = _sqlite_time(stamp)
+            params: list[tuple[Any, ...]] = [
+                (
+                    first + n, p.item.source, p.item.id, _sqlite_time(p.created_at), p.item.agent,
+                    p.item.task_type, p.item.model, p.item.input, p.item.output, p.tool_calls,
+                    p.transcript, p.meta, p.digest, 1, when, when, 0.0,
+                )
+                for n, p in enumerate(rows)
+            ]  # fmt: skip
+            cursor.executemany(_insert_sql(("pk", *COLUMNS), mark), params)
+            return list(range(first, first + len(rows)))
         params = [
             (
                 p.item.source, p.item.id, p.created_at, p.item.agent, p.item.task_type,
@@ -68,23 +73,38 @@ def insert_items(conn: Connection, rows: Sequence[Prepared], stamp: datetime) ->
             )
             for p in rows
         ]  # fmt: skip
-    cursor = conn.connection.cursor()
-    try:
-        if conn.dialect.name == "sqlite":
-            (before,) = cursor.execute("SELECT coalesce(max(pk), 0) FROM item").fetchone()
-            cursor.executemany(sql, params)
-            (after,) = cursor.execute("SELECT max(pk) FROM item").fetchone()
-            # In one write transaction SQLite gives each new row max(rowid) + 1,
-            # so the keys are consecutive; checked, with a lookup as the fallback.
-            if after - before == len(rows):
-                return list(range(before + 1, after + 1))
-        else:
-            cursor.executemany(sql, params)
+        cursor.executemany(_insert_sql(COLUMNS, mark), params)
     finally:
         cursor.close()
-    source = rows[0].item.source
-    found = lookup(conn, source, [p.item.id for p in rows])
+    found = lookup(conn, rows[0].item.source, [p.item.id for p in rows])
     return [found[p.item.id].pk for p in rows]
+
+
+def _insert_sql(columns: Sequence[str], mark: str) -> str:
+    return f"INSERT INTO item ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+
+
+def _next_key(conn: Connection, table: str) -> int:
+    # Safe only inside a write transaction: on SQLite that holds the write lock
+    # (BEGIN IMMEDIATE), so nobody else can take these keys meanwhile.
+    assert conn.get_execution_options().get(WRITE_OPTION), "needs a writing() transaction"
+    (top,) = conn.exec_driver_sql(f"SELECT coalesce(max(pk), 0) FROM {table}").one()
+    return int(top) + 1
+
+
+def insert_with_keys(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``table`` (primary key ``pk``); their keys, in order.
+    SQLite gets the keys assigned up front and one executemany (RETURNING would
+    make it insert row by row); PostgreSQL returns them from a batched insert."""
+    if conn.dialect.name == "sqlite":
+        first = _next_key(conn, table.name)
+        keys = list(range(first, first + len(rows)))
+        conn.execute(
+            insert(table), [{**row, "pk": key} for row, key in zip(rows, keys, strict=True)]
+        )
+        return keys
+    result = conn.execute(insert(table).returning(table.c.pk, sort_by_parameter_order=True), rows)
+    return [row.pk for row in result]
 
 
 def lookup(conn: Connection, source: str, ids: Sequence[str]) -> dict[str, Existing]:

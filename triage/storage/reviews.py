@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from triage.models import FailureMode, VerdictRecord
 from triage.storage import audit
 from triage.storage.convert import utc
+from triage.storage.engine import writing
 from triage.storage.store import items_t, now
 from triage.storage.tables import FailureModeRow, VerdictModeRow, VerdictRow
 
@@ -70,7 +71,7 @@ class Reviews:
             "recorded_at": stamp,
         }
         try:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 pk = conn.execute(
                     insert(verdicts_t).returning(verdicts_t.c.pk), values
                 ).scalar_one()
@@ -171,7 +172,7 @@ class Reviews:
         """Create a failure mode (audited). An existing id is left as it is."""
         stamp = now()
         try:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 conn.execute(
                     insert(modes_t).values(
                         id=mode.id,

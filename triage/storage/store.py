@@ -26,7 +26,7 @@ from triage.storage.convert import (
     prepare,
     utc,
 )
-from triage.storage.engine import make_engine, migrate
+from triage.storage.engine import make_engine, migrate, writing
 from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
 
 items_t = ItemRow.__table__  # type: ignore[attr-defined]
@@ -112,7 +112,7 @@ class Store:
         new = updated = 0
         unchanged = len(items) - len(latest)
         changed: list[tuple[int, Item]] = []
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             for source, prepared in by_source.items():
                 existing = bulk.lookup(conn, source, [p.item.id for p in prepared])
                 fresh: list[Prepared] = []
@@ -220,13 +220,11 @@ class Store:
             return
         stamp = now()
         rows = [decision_row_values(pk, d, stamp) for pk, d in decisions]
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                insert(decisions_t).returning(decisions_t.c.pk, sort_by_parameter_order=True), rows
-            )
+        with writing(self.engine) as conn:
+            dpks = bulk.insert_with_keys(conn, decisions_t, rows)
             pointers = [
                 {"b_pk": pk, "b_lane": d.lane.value, "b_risk": d.risk, "b_decision": dpk}
-                for (pk, d), dpk in zip(decisions, (r.pk for r in result), strict=True)
+                for (pk, d), dpk in zip(decisions, dpks, strict=True)
             ]
             conn.execute(
                 update(items_t)
@@ -333,7 +331,7 @@ class Store:
     ) -> None:
         """Keep a rule set that loaded cleanly (and note when it was last in force)."""
         stamp = now()
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             bumped = conn.execute(
                 update(rulesets_t)
                 .where(rulesets_t.c.version == version)
