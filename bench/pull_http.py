@@ -26,6 +26,7 @@ from triage.storage.convert import prepare
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 PAGE = 5000
+ROUNDS = 3
 
 
 def serve_forever(pages: list[bytes], port: multiprocessing.queues.Queue[int]) -> None:
@@ -113,13 +114,19 @@ def main() -> None:
     gc.collect()
     gc.freeze()
     url = f"http://127.0.0.1:{port}/items"
-    with scratch() as folder:
-        reference = bare_executemany(records, str(folder / "bare.db"))
-        ws = workspace(folder)
-        with Timer() as pull:
-            report = ws.pull([url], triage=False)
-        ws.close()
-        assert report.new == N and not report.rejected and not report.errors, report.as_json()
+    # Best of three for both sides: the ratio should measure the code, not the
+    # machine's other load at that moment.
+    references, pulls = [], []
+    for _ in range(ROUNDS):
+        with scratch() as folder:
+            references.append(bare_executemany(records, str(folder / "bare.db")))
+            ws = workspace(folder)
+            with Timer() as pull:
+                report = ws.pull([url], triage=False)
+            ws.close()
+            assert report.new == N and not report.rejected and not report.errors
+            pulls.append(pull.seconds)
+    reference, best = min(references), min(pulls)
     with scratch() as folder:
         ws = workspace(folder)
         with Timer() as pull_triage:
@@ -127,13 +134,13 @@ def main() -> None:
         ws.close()
     server.terminate()
     print(f"pull {N:,} items (~{size:.0f} B each) over local HTTP into SQLite")
-    print(f"  bare sqlite3.executemany of the same rows : {reference:6.2f} s")
+    print(f"  bare sqlite3.executemany (best of {ROUNDS})     : {reference:6.2f} s")
     print(
-        f"  triage pull --no-triage                   : {pull.seconds:6.2f} s"
-        f"  ({pull.seconds / reference:.2f}x executemany; goal <= 3x)"
+        f"  triage pull --no-triage (best of {ROUNDS})      : {best:6.2f} s"
+        f"  ({best / reference:.2f}x executemany; goal <= 3x)"
     )
     print(
-        f"  triage pull (rules + novelty as it lands) : {pull_triage.seconds:6.2f} s"
+        f"  triage pull, triaging as it lands        : {pull_triage.seconds:6.2f} s"
         f"  ({N / pull_triage.seconds:,.0f} items/s)"
     )
 

@@ -166,3 +166,21 @@ def test_a_ten_megabyte_output_is_stored_whole_and_triaged(cli: Cli) -> None:
     finally:
         ws.close()
     assert item.output == huge and len(item.input) == 3_000_000
+
+
+def test_pull_reports_progress_per_batch(cli: Cli) -> None:
+    from triage.config import Config
+    from triage.service import Workspace
+
+    path = write_jsonl(cli.folder / "p.jsonl", [record(n) for n in range(1, 12_001)])
+    seen: list[tuple[str, int, int | None]] = []
+    ws = Workspace.open(Config(cli.env["TRIAGE_DB"], cli.rules, "ana"))
+    try:
+        report = ws.pull([str(path)], progress=lambda *args: seen.append(args))
+    finally:
+        ws.close()
+    assert report.new == 12_000
+    size = path.stat().st_size
+    assert [label for label, _, _ in seen] == [str(path)] * len(seen) and len(seen) >= 3
+    assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
+    assert seen[-1][1:] == (size, size)
