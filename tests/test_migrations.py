@@ -28,4 +28,15 @@ def test_migrate_creates_a_fresh_sqlite_file(tmp_path) -> None:  # type: ignore[
         fks = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
         version = conn.exec_driver_sql("select version_num from alembic_version").scalar()
     engine.dispose()
-    assert (mode, fks, version) == ("wal", 1, "0002")
+    assert (mode, fks, version) == ("wal", 1, "0003")
+
+
+def test_head_constant_matches_the_scripts() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from triage.storage.engine import HEAD, MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD

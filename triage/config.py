@@ -59,6 +59,7 @@ class _File(BaseModel):
     rules: str | None = None
     reviewer: str | None = None
     lanes: _Lanes = Field(default_factory=_Lanes)
+    keys: dict[str, str] = Field(default_factory=dict)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
 
@@ -77,6 +78,8 @@ class Config:
         default_factory=lambda: {"deep": 5.0, "scan": 1.0, "pass": 0.0}
     )
     sources: dict[str, SourceConfig] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Key remapping for the reviewer app: binding id → keys (``verdict-ok = "y"``)."""
     path: Path | None = None
     """The file this came from, if any."""
 
@@ -134,6 +137,7 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
         reviewer=env.get("TRIAGE_REVIEWER") or parsed.reviewer or _login_name(),
         lane_minutes=minutes,
         sources=dict(parsed.sources),
+        keys=dict(parsed.keys),
         path=path,
     )
 

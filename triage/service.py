@@ -22,8 +22,9 @@ from triage.models import Decision, FailureMode, Item, Lane, Outcome, Rejection,
 from triage.novelty import NoveltyIndex
 from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
 from triage.sources import resolve
+from triage.storage.queue import QueueEntry
 from triage.storage.reviews import UNDO, Reviews
-from triage.storage.store import QueueEntry, Store
+from triage.storage.store import Store
 
 Progress = Callable[[str, int, int | None], None]
 """Called with (source label, done, total or None) as a pull advances."""
@@ -285,24 +286,31 @@ class Workspace:
 
     def record_verdict(
         self,
-        ref: str,
+        ref: str | int,
         outcome: Outcome,
         *,
         reviewer: str,
         modes: Sequence[str] = (),
         note: str = "",
+        checklist: dict[str, Any] | None = None,
         seconds: float = 0.0,
         key: str | None = None,
     ) -> tuple[VerdictRecord, list[FailureMode]]:
-        """Record a verdict; failure modes not yet in the model are created for the
-        item's task type. Returns the record and the modes that were created."""
-        pk, item = self.find(ref)
+        """Record a verdict on the item ``ref`` (id, ``source:id``, or primary key),
+        committed before this returns. Failure modes not yet in the model are created
+        for the item's task type. Returns the record and the modes that were created."""
+        if isinstance(ref, int):
+            found = self.store.items_by_pk([ref])
+            if ref not in found:
+                raise LookupError(f"no item with key {ref}")
+            pk, item = ref, found[ref]
+        else:
+            pk, item = self.find(ref)
         created = []
         for mode_id in modes:
             if self.reviews.failure_mode(mode_id) is None:
-                mode = FailureMode(
-                    id=mode_id, title=mode_id.replace("-", " "), task_type=item.task_type
-                )
+                title = mode_id.replace("-", " ")
+                mode = FailureMode(id=mode_id, title=title, task_type=item.task_type)
                 created.append(self.reviews.add_failure_mode(mode, actor=reviewer))
         decision = self.store.decision(pk)
         record = self.reviews.record(
@@ -311,6 +319,7 @@ class Workspace:
             outcome=outcome.value,
             modes=modes,
             note=note,
+            checklist=checklist,
             seconds=seconds,
             lane=decision.lane.value if decision else None,
             rules_version=decision.rules_version if decision else None,
@@ -321,7 +330,16 @@ class Workspace:
         return record, created
 
     def undo(self, record: VerdictRecord, *, reviewer: str) -> VerdictRecord:
-        """Cancel a verdict with a new ``undo`` record (the original stays)."""
+        """Cancel a verdict with a new ``undo`` record (the original stays). Undoing
+        an escalation also puts the item back in the lane it had before."""
+        if record.outcome == Outcome.ESCALATE.value:
+            history = self.store.decision_history(record.item_pk)
+            if (
+                len(history) >= 2
+                and history[-1][1].reasons[:1]
+                and (history[-1][1].reasons[0].rule == "escalated")
+            ):
+                self.store.record_decisions([(record.item_pk, history[-2][1])])
         return self.reviews.record(
             item_pk=record.item_pk,
             reviewer=reviewer,

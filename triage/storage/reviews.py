@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, insert, select
+from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -80,6 +80,12 @@ class Reviews:
                         insert(verdict_modes_t),
                         [{"verdict_pk": pk, "mode_id": m} for m in dict.fromkeys(modes)],
                     )
+                in_force = conn.execute(_in_force().where(verdicts_t.c.item_pk == item_pk)).first()
+                conn.execute(
+                    update(items_t)
+                    .where(items_t.c.pk == item_pk)
+                    .values(verdict=in_force.outcome if in_force else None)
+                )
                 ref = conn.execute(
                     select(items_t.c.source, items_t.c.item_id).where(items_t.c.pk == item_pk)
                 ).one()
@@ -202,19 +208,22 @@ class Reviews:
 
 
 def _in_force() -> Any:
-    """Verdict rows in force: not undos, not undone, the newest such row per item."""
+    """Verdict rows in force: per item, the newest row that is neither an undo nor undone."""
     undo = aliased(verdicts_t)
     newer = aliased(verdicts_t)
-    undone = exists().where(and_(undo.c.supersedes == verdicts_t.c.pk, undo.c.outcome == UNDO))
+
+    def undone(row: Any) -> Any:
+        return exists().where(and_(undo.c.supersedes == row.c.pk, undo.c.outcome == UNDO))
+
     newer_valid = exists().where(
         and_(
             newer.c.item_pk == verdicts_t.c.item_pk,
             newer.c.pk > verdicts_t.c.pk,
             newer.c.outcome != UNDO,
-            ~exists().where(and_(undo.c.supersedes == newer.c.pk, undo.c.outcome == UNDO)),
+            ~undone(newer),
         )
     )
-    return select(verdicts_t).where(verdicts_t.c.outcome != UNDO, ~undone, ~newer_valid)
+    return select(verdicts_t).where(verdicts_t.c.outcome != UNDO, ~undone(verdicts_t), ~newer_valid)
 
 
 def _record(conn: Connection, row: Any) -> VerdictRecord:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from triage.models import Decision, Item, Lane, Reason, first_reason
-from triage.storage import audit, bulk
+from triage.models import Decision, Item, Lane, Reason
+from triage.storage import audit, bulk, queue
 from triage.storage.convert import (
     Prepared,
     decision_from_row,
@@ -27,6 +27,7 @@ from triage.storage.convert import (
     utc,
 )
 from triage.storage.engine import make_engine, migrate, writing
+from triage.storage.queue import QueueEntry, QueueFilter, QueueKey
 from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
 
 items_t = ItemRow.__table__  # type: ignore[attr-defined]
@@ -44,22 +45,6 @@ class WriteResult:
     updated: int
     unchanged: int
     changed: list[tuple[int, Item]]
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    """One row of the queue."""
-
-    pk: int
-    source: str
-    id: str
-    created_at: datetime
-    agent: str
-    task_type: str
-    lane: Lane
-    risk: float
-    reason: str
-    audit_sample: bool
 
 
 @dataclass(frozen=True)
@@ -277,52 +262,28 @@ class Store:
         day: date | None = None,
         after: tuple[float, int] | None = None,
         limit: int = 200,
+        where: QueueFilter | None = None,
     ) -> list[QueueEntry]:
-        """Triaged items, most severe lane first, highest risk first within a lane.
+        """A page of triaged items, most severe lane first, highest risk first.
         ``after`` is the (risk, pk) of the last row seen: keyset paging within a lane."""
-        stmt = select(
-            items_t.c.pk,
-            items_t.c.source,
-            items_t.c.item_id,
-            items_t.c.created_at,
-            items_t.c.agent,
-            items_t.c.task_type,
-            items_t.c.lane,
-            items_t.c.risk,
-            decisions_t.c.reasons,
-            decisions_t.c.audit_sample,
-            decisions_t.c.default_lane,
-        ).join(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
-        if lane is not None:
-            stmt = stmt.where(items_t.c.lane == lane.value)
-        if day is not None:
-            start = datetime.combine(day, time(0), tzinfo=UTC)
-            stmt = stmt.where(
-                items_t.c.created_at >= start, items_t.c.created_at < start + timedelta(days=1)
-            )
-        if after is not None:
-            risk, pk = after
-            stmt = stmt.where(
-                or_(items_t.c.risk < risk, and_(items_t.c.risk == risk, items_t.c.pk < pk))
-            )
-        severity = case((items_t.c.lane == "deep", 2), (items_t.c.lane == "scan", 1), else_=0)
-        stmt = stmt.order_by(severity.desc(), items_t.c.risk.desc(), items_t.c.pk.desc())
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt.limit(limit)).all()
-        return [_queue_entry(row) for row in rows]
+        where = where or QueueFilter(lane=lane, day=day)
+        return queue.entries(self.engine, where, after=after, limit=limit)
+
+    def queue_keys(self, where: QueueFilter) -> list[QueueKey]:
+        return queue.keys(self.engine, where)
+
+    def queue_rows(self, pks: Sequence[int]) -> dict[int, QueueEntry]:
+        return queue.rows(self.engine, pks)
+
+    def search_texts(self, where: QueueFilter) -> list[tuple[QueueKey, str]]:
+        return queue.search_texts(self.engine, where)
+
+    def queue_summary(self, where: QueueFilter) -> dict[Lane, tuple[int, int]]:
+        return queue.summary(self.engine, where)
 
     def lane_counts(self, day: date | None = None) -> dict[Lane, int]:
-        stmt = select(items_t.c.lane, func.count()).where(items_t.c.lane.is_not(None))
-        if day is not None:
-            start = datetime.combine(day, time(0), tzinfo=UTC)
-            stmt = stmt.where(
-                items_t.c.created_at >= start, items_t.c.created_at < start + timedelta(days=1)
-            )
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt.group_by(items_t.c.lane)).all()
-        counts = {lane: 0 for lane in Lane}
-        counts.update({Lane(lane): int(n) for lane, n in rows})
-        return counts
+        """Items per lane (on ``day``, if given)."""
+        return {lane: n for lane, (n, _) in self.queue_summary(QueueFilter(day=day)).items()}
 
     # -- rule sets ---------------------------------------------------------------
 
@@ -364,19 +325,3 @@ class Store:
     def verify_audit(self) -> audit.AuditCheck:
         with self.engine.connect() as conn:
             return audit.verify(conn)
-
-
-def _queue_entry(row: Any) -> QueueEntry:
-    reasons = [(Lane(r["lane"]), str(r["why"])) for r in row.reasons or ()]
-    return QueueEntry(
-        pk=row.pk,
-        source=row.source,
-        id=row.item_id,
-        created_at=utc(row.created_at),
-        agent=row.agent,
-        task_type=row.task_type,
-        lane=Lane(row.lane),
-        risk=row.risk,
-        reason=first_reason(Lane(row.lane), reasons, row.audit_sample),
-        audit_sample=row.audit_sample,
-    )

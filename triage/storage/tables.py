@@ -50,6 +50,9 @@ class ItemRow(SQLModel, table=True):
     lane: str | None = None
     risk: float = 0.0
     decision_pk: int | None = None
+    verdict: str | None = None
+    """Outcome of the verdict in force, cached for the queue (kept in step by every
+    verdict and undo, in the same transaction)."""
 
 
 class ItemRevisionRow(SQLModel, table=True):
