@@ -32,9 +32,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
     """
     ctx.obj = {"config_path": config_path}
     if ctx.invoked_subcommand is None:
-        from triage.cli.inspect import show_overview
+        from triage.cli.common import open_app_or_overview
 
-        show_overview(ctx)
+        open_app_or_overview(ctx)
 
 
 def _register() -> None:

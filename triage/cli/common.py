@@ -108,3 +108,16 @@ def parse_day(value: str | None) -> date | None:
 
 def stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def open_app_or_overview(ctx: click.Context) -> None:
+    """The reviewer app on an interactive terminal; the printed queue otherwise
+    (pipes, scripts, CI)."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from triage.tui.app import make_app
+
+        make_app(load_config(ctx)).run()
+    else:
+        from triage.cli.inspect import show_overview
+
+        show_overview(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,8 +25,10 @@ from triage.cli.common import console
 @click.pass_context
 def demo(ctx: click.Context, directory: Path | None, days: int, per_day: int, seed: int) -> None:
     """Build a demo workspace (a realistic week from several agents, the shipped
-    rules, a failure model and earlier verdicts) in its own database, then show
-    today's queue. Your own database is never touched."""
+    rules, a failure model and earlier verdicts) in its own database, then open the
+    reviewer app on it (or print today's queue when not on a terminal). Your own
+    database is never touched."""
+    from triage.cli.common import open_app_or_overview
     from triage.cli.inspect import show_overview
     from triage.demo import build_workspace
 
@@ -47,11 +50,11 @@ def demo(ctx: click.Context, directory: Path | None, days: int, per_day: int, se
             markup=False,
         )
     ctx.find_root().obj = {"config_path": str(config), "isolated": True}
-    show_overview(ctx)
-    out.print(
-        f"To keep working in it: cd {directory} && triage queue   (or triage explain ID)",
-        markup=False,
-    )
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        open_app_or_overview(ctx)
+    else:
+        show_overview(ctx)
+    out.print(f"The demo lives in {directory}: cd there and run triage to open it.", markup=False)
 
 
 def register(group: click.Group) -> None:

@@ -1,0 +1,153 @@
+"""The reviewer app: work the day's queue by keyboard, one key per verdict.
+
+``make_app(config)`` builds it; nothing happens at import time. The database is
+opened in a worker after the first frame, so the screen is up and answering keys
+while SQLAlchemy loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from triage.config import Config
+
+if TYPE_CHECKING:
+    from triage.review import Sitting
+    from triage.service import Workspace
+
+
+class ItemCommands(Provider):
+    """Command palette: jump to any item of the current queue by id."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        if not isinstance(app, TriageApp) or app.workspace is None:
+            return
+        from triage.tui.screens.queue import QueueScreen
+
+        screen = app.queue_screen
+        if not isinstance(screen, QueueScreen) or screen.view is None:
+            return
+        matcher = self.matcher(query)
+        view = screen.view
+        for index in range(min(len(view), 2000)):
+            row = view.row(index)
+            score = matcher.match(row.id)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(f"item: {row.id}"),
+                    partial(screen.open_index, index),
+                    help=f"{row.lane.value} · {row.task_type}",
+                )
+
+
+class TriageApp(App[None]):
+    """Reviewer app over one workspace."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "triage"
+    COMMANDS = App.COMMANDS | {ItemCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", show=False),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        open_workspace: Callable[[Config], Workspace] | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        """Where the database and rules are, who reviews, minutes per lane, keys."""
+        self.workspace: Workspace | None = None
+        """Set once the database is open."""
+        self._open = open_workspace
+        self.queue_screen: Screen[None] | None = None
+        self.sitting: Sitting | None = None
+        """This reviewer's verdicts since the app started: what undo walks back."""
+        if config.keys:
+            self.set_keymap(config.keys)
+
+    def on_mount(self) -> None:
+        from triage.tui.screens.queue import QueueScreen
+
+        self.queue_screen = QueueScreen()
+        self.push_screen(self.queue_screen)
+        self._load_workspace()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open", description="open")
+    def _load_workspace(self) -> Workspace:
+        if self._open is not None:
+            return self._open(self.config)
+        from triage.service import Workspace
+
+        return Workspace.open(self.config)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "open":
+            return
+        if event.state is WorkerState.SUCCESS:
+            from triage.review import Sitting
+            from triage.tui.screens.queue import QueueScreen
+
+            workspace = event.worker.result
+            assert workspace is not None
+            self.workspace = workspace
+            self.sitting = Sitting(workspace, self.config.reviewer)
+            if isinstance(self.queue_screen, QueueScreen):
+                self.queue_screen.workspace_ready()
+        elif event.state is WorkerState.ERROR:
+            self.notify(
+                f"Cannot open the database: {event.worker.error}",
+                severity="error",
+                timeout=30,
+            )
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from triage.tui.screens.queue import QueueScreen
+
+        queue = self.queue_screen
+        if isinstance(queue, QueueScreen):
+            for lane in ("deep", "scan", "pass", "all"):
+                yield SystemCommand(
+                    f"lane: {lane}", f"Show the {lane} queue", partial(queue.action_lane, lane)
+                )
+            yield SystemCommand(
+                "session: time box", "Review what fits in N minutes", queue.action_timebox
+            )
+            yield SystemCommand(
+                "queue: show reviewed", "Toggle reviewed items", queue.action_toggle_reviewed
+            )
+            yield SystemCommand("queue: search", "Fuzzy search the queue", queue.action_search)
+            yield SystemCommand("queue: reload", "Reload from the database", queue.reload)
+        yield SystemCommand("help: keys", "Every key and what it does", self.action_help)
+
+    def action_help(self) -> None:
+        from triage.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def on_unmount(self) -> None:
+        if self.workspace is not None:
+            self.workspace.close()
+
+
+def make_app(
+    config: Config, *, open_workspace: Callable[[Config], Workspace] | None = None
+) -> TriageApp:
+    """The reviewer app for ``config`` (tests pass a temporary database URL)."""
+    return TriageApp(config, open_workspace=open_workspace)

@@ -1,0 +1,204 @@
+"""Small dialogs: the failure-mode picker, the note editor, the time-box prompt."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, utils
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from triage.inert import one_line
+from triage.models import FailureMode
+
+
+@dataclass(frozen=True)
+class PickedModes:
+    """What the picker returns: chosen existing mode ids, and a new mode to create."""
+
+    ids: tuple[str, ...]
+    new_title: str | None = None
+    new_id: str | None = None
+
+
+def slug(text: str) -> str:
+    """A failure-mode id from a title: ``Wrong refund amount`` → ``wrong-refund-amount``."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words)[:60] or "unnamed"
+
+
+NEW = "__new__"
+
+
+def _score(query: str, choice: str) -> float:
+    """How well a typed query names a mode: a prefix or fragment of it (partial
+    ratio), or the same words in any order (token set ratio)."""
+    q, c = utils.default_process(query), utils.default_process(choice)
+    return max(fuzz.partial_ratio(q, c), fuzz.token_set_ratio(q, c))
+
+
+class FailureModePicker(ModalScreen[PickedModes | None]):
+    """Fuzzy-find this task type's failure modes; space marks several, enter confirms.
+    Typing something that matches nothing offers to create it on the spot."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker-cancel"),
+        Binding("space", "mark", "Mark", id="picker-mark", show=False),
+        Binding("down", "cursor(1)", show=False),
+        Binding("up", "cursor(-1)", show=False),
+    ]
+
+    def __init__(self, modes: list[FailureMode], task_type: str) -> None:
+        super().__init__()
+        self.modes = modes
+        self.task_type = task_type
+        self.marked: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Label(
+                Text(f"Failure modes for {one_line(self.task_type, 40)}", style="bold"),
+                id="picker-title",
+            )
+            yield Input(placeholder="type to filter, or to name a new mode", id="picker-input")
+            yield OptionList(id="picker-options")
+            yield Label("enter: choose · space: mark several · esc: cancel", id="picker-help")
+
+    def on_mount(self) -> None:
+        self._refill("")
+
+    @on(Input.Changed, "#picker-input")
+    def _filter(self, event: Input.Changed) -> None:
+        self._refill(event.value)
+
+    def _refill(self, query: str) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        options.clear_options()
+        query = query.strip()
+        strong = False
+        if query:
+            scored = sorted(
+                ((_score(query, f"{m.id} {m.title}"), m.id) for m in self.modes), reverse=True
+            )
+            order = [mode_id for score, mode_id in scored if score >= 60]
+            strong = bool(scored) and scored[0][0] >= 90
+        else:
+            order = [m.id for m in self.modes]
+        by_id = {m.id: m for m in self.modes}
+        new = None
+        if query and slug(query) not in by_id:
+            new = Option(Text(f"+ new failure mode: {one_line(query, 60)}"), id=NEW)
+            if not strong:  # nothing close: creating it is the likely intent
+                options.add_option(new)
+        for mode_id in order:
+            options.add_option(Option(self._label(by_id[mode_id]), id=mode_id))
+        if new is not None and strong:
+            options.add_option(new)
+        if options.option_count:
+            options.highlighted = 0
+
+    def _label(self, mode: FailureMode) -> Text:
+        text = Text("● " if mode.id in self.marked else "  ", style="bold magenta")
+        text.append(one_line(mode.id, 40), style="bold")
+        text.append("  " + one_line(mode.title, 60))
+        return text
+
+    def action_cursor(self, step: int) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        if options.option_count:
+            current = options.highlighted or 0
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
+
+    def action_mark(self) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        if options.highlighted is None:
+            return
+        option = options.get_option_at_index(options.highlighted)
+        if option.id is None or option.id == NEW:
+            return
+        self.marked ^= {option.id}
+        mode = next(m for m in self.modes if m.id == option.id)
+        options.replace_option_prompt_at_index(options.highlighted, self._label(mode))
+
+    @on(Input.Submitted, "#picker-input")
+    def _submit_input(self) -> None:
+        options = self.query_one("#picker-options", OptionList)
+        if options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted).id)
+        elif self.marked:
+            self.dismiss(PickedModes(tuple(sorted(self.marked))))
+
+    @on(OptionList.OptionSelected, "#picker-options")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        chosen = set(self.marked)
+        if option_id == NEW:
+            title = self.query_one("#picker-input", Input).value.strip()
+            self.dismiss(PickedModes(tuple(sorted(chosen)), title, slug(title)))
+            return
+        if option_id is not None:
+            chosen.add(option_id)
+        self.dismiss(PickedModes(tuple(sorted(chosen))))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NoteEditor(ModalScreen[str | None]):
+    """A note for the record on the current item; ctrl+s saves, escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="note-save"),
+        Binding("escape", "cancel", "Cancel", id="note-cancel"),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.initial = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="note"):
+            yield Label(Text("Note for the record", style="bold"))
+            yield TextArea(self.initial, id="note-text", soft_wrap=True)
+            yield Label("ctrl+s: save · esc: cancel", id="note-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#note-text", TextArea).focus()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one("#note-text", TextArea).text.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TimeBox(ModalScreen[float | None]):
+    """Ask how many minutes the reviewer has."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="timebox-cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="timebox"):
+            yield Label(Text("How many minutes do you have?", style="bold"))
+            yield Input(value="25", id="timebox-minutes", restrict=r"[0-9]*")
+            yield Label(
+                "The most valuable open items that fit are queued first; the rest carries over.",
+                id="timebox-help",
+            )
+
+    @on(Input.Submitted, "#timebox-minutes")
+    def _submit(self, event: Input.Submitted) -> None:
+        minutes = float(event.value or 0)
+        self.dismiss(minutes if minutes > 0 else None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,233 @@
+"""The queue: three lanes with counts and time left, one line per item."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from triage.models import Lane
+from triage.storage.queue import QueueFilter
+from triage.tui.widgets.queue_list import QueueList
+
+if TYPE_CHECKING:
+    from triage.review import Plan, QueueView
+    from triage.tui.app import TriageApp
+
+LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
+
+
+class QueueScreen(Screen[None]):
+    """Pick a lane, see what is left and how long it should take, open an item."""
+
+    BINDINGS = [
+        Binding("1", "lane('deep')", "Deep", id="lane-deep"),
+        Binding("2", "lane('scan')", "Scan", id="lane-scan"),
+        Binding("3", "lane('pass')", "Pass", id="lane-pass"),
+        Binding("0", "lane('all')", "All", id="lane-all"),
+        Binding("t", "timebox", "Time box", id="timebox"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("r", "toggle_reviewed", "Reviewed", id="toggle-reviewed"),
+        Binding("escape", "clear", "Clear", id="clear", show=False),
+        Binding("q", "app.quit", "Quit", id="queue-quit"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.where = QueueFilter(open_only=True)
+        self.view: QueueView | None = None
+        self.plan: Plan | None = None
+        self.plan_started = 0.0
+        self.title_note = ""
+
+    @property
+    def triage_app(self) -> TriageApp:
+        from triage.tui.app import TriageApp
+
+        assert isinstance(self.app, TriageApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("triage · opening the database…"), id="lanes")
+        yield Input(placeholder="search items (enter to search, esc to clear)", id="search")
+        yield QueueList(id="queue")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).display = False
+        queue = self.query_one(QueueList)
+        queue.empty_hint = "Opening the database…"
+        queue.focus()
+
+    def workspace_ready(self) -> None:
+        self.reload()
+
+    # -- loading -------------------------------------------------------------------
+
+    def reload(self, keep: int | None = None) -> None:
+        """Fetch the queue for the current filter (in a worker)."""
+        if self.triage_app.workspace is not None:
+            self._load(keep)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue", description="queue")
+    def _load(self, keep: int | None) -> None:
+        from triage.review import QueueView
+
+        workspace = self.triage_app.workspace
+        assert workspace is not None
+        if self.plan is not None:
+            keys = [k for k in workspace.store.queue_keys(replace(self.where, lane=None))]
+            chosen = {pk: n for n, pk in enumerate(self.plan.pks)}
+            planned = sorted((k for k in keys if k.pk in chosen), key=lambda k: chosen[k.pk])
+            view = QueueView(workspace, self.where, keys=planned)
+        else:
+            view = QueueView(workspace, self.where)
+        summary = workspace.store.queue_summary(self.where)
+        self.app.call_from_thread(self._show, view, summary, keep)
+
+    def _show(
+        self, view: QueueView, summary: dict[Lane, tuple[int, int]], keep: int | None
+    ) -> None:
+        self.view = view
+        queue = self.query_one(QueueList)
+        queue.empty_hint = (
+            "Nothing here. Pull outputs with `triage pull`, or press 0 for every lane."
+            if self.plan is None
+            else "Nothing fits in this time box."
+        )
+        queue.set_source(view, keep=keep)
+        self._render_lanes(summary)
+        self._render_status()
+
+    def _render_lanes(self, summary: dict[Lane, tuple[int, int]]) -> None:
+        minutes = self.triage_app.config.lane_minutes
+        text = Text()
+        left_minutes = 0.0
+        open_items = 0
+        chosen = self.where.lane
+        for lane in Lane:
+            total, done = summary[lane]
+            left = total - done
+            open_items += left
+            left_minutes += left * minutes.get(lane.value, 1.0)
+            style = LANE_STYLE[lane.value]
+            label = f" {lane.value} {left}"
+            if chosen is lane:
+                text.append(label + " ", style=f"{style} reverse")
+            else:
+                text.append(label + " ", style=style)
+            text.append(f" {done}/{total} done  ", style="dim")
+        text.append(f"│ {open_items} open · ≈ {left_minutes:.0f} min", style="bold")
+        if self.where.day is not None:
+            text.append(f" · {self.where.day.isoformat()}", style="dim")
+        if not self.where.open_only:
+            text.append(" · showing reviewed", style="dim")
+        self.query_one("#lanes", Static).update(text)
+
+    def _render_status(self) -> None:
+        view = self.view
+        text = Text()
+        if self.plan is not None and view is not None:
+            elapsed = (time.monotonic() - self.plan_started) / 60
+            text.append("time box: ", style="bold")
+            text.append(
+                f"{len(self.plan.pks)} items planned, ≈ {self.plan.minutes:.0f} min · "
+                f"{elapsed:.0f} min in · {self.plan.left} carry over",
+            )
+        elif view is not None:
+            text.append(f"{len(view)} items", style="bold")
+            if self.title_note:
+                text.append(f" · {self.title_note}")
+        self.query_one("#status", Static).update(text)
+
+    # -- opening items ---------------------------------------------------------------
+
+    @on(QueueList.Selected)
+    def _selected(self, event: QueueList.Selected) -> None:
+        self.open_index(event.index)
+
+    def open_index(self, index: int) -> None:
+        from triage.tui.screens.item import ItemScreen
+
+        if self.view is None or not len(self.view):
+            return
+        self.app.push_screen(ItemScreen(self.view, index), self._back_from_item)
+
+    def _back_from_item(self, last_pk: int | None) -> None:
+        self.reload(keep=last_pk)
+
+    # -- filters -------------------------------------------------------------------
+
+    def action_lane(self, lane: str) -> None:
+        self.where = replace(self.where, lane=None if lane == "all" else Lane(lane))
+        self.title_note = ""
+        self.reload()
+
+    def action_toggle_reviewed(self) -> None:
+        self.where = replace(self.where, open_only=not self.where.open_only)
+        self.reload()
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search(self, event: Input.Submitted) -> None:
+        query = event.value.strip()
+        self.query_one(QueueList).focus()
+        if query:
+            self._run_search(query)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue", description="search")
+    def _run_search(self, query: str) -> None:
+        from triage.review import QueueView, search
+
+        workspace = self.triage_app.workspace
+        if workspace is None:
+            return
+        keys = search(workspace, self.where, query)
+        view = QueueView(workspace, self.where, keys=keys)
+        summary = workspace.store.queue_summary(self.where)
+        self.title_note = f"search: {query!r} ({len(keys)} found; esc clears)"
+        self.app.call_from_thread(self._show, view, summary, None)
+
+    def action_clear(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.display = False
+        self.title_note = ""
+        if self.plan is not None:
+            self.plan = None
+            self.notify("Time box ended; the rest carries over.")
+        self.query_one(QueueList).focus()
+        self.reload()
+
+    def action_timebox(self) -> None:
+        from triage.tui.screens.modals import TimeBox
+
+        self.app.push_screen(TimeBox(), self._start_timebox)
+
+    def _start_timebox(self, minutes: float | None) -> None:
+        workspace = self.triage_app.workspace
+        if minutes is None or workspace is None:
+            return
+        from triage.review import plan_session
+
+        keys = workspace.store.queue_keys(replace(self.where, lane=None, open_only=True))
+        self.plan = plan_session(keys, minutes, self.triage_app.config.lane_minutes)
+        self.plan_started = time.monotonic()
+        self.where = replace(self.where, lane=None, open_only=True)
+        self.notify(
+            f"{len(self.plan.pks)} items fit in {minutes:.0f} min, most valuable first; "
+            f"{self.plan.left} carry over."
+        )
+        self.reload()
