@@ -163,3 +163,46 @@ async def test_time_box_plans_what_fits(app_factory: Callable[..., TriageApp]) -
         assert screen.plan.minutes <= 10
         assert "time box" in str(screen.query_one("#status").render())
         assert screen.query_one(QueueList).cursor == 0
+
+
+async def test_filters_narrow_the_queue(app_factory: Callable[..., TriageApp]) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, queue_ready(app))
+        screen = app.queue_screen
+        assert isinstance(screen, QueueScreen) and screen.view is not None
+        everything = len(screen.view)
+        await pilot.press("f")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "FilterDialog")
+        from textual.widgets import Select
+
+        app.screen.query_one("#filter-task", Select).value = "refund"
+        app.screen.query_one("#filter-day", Input).value = "2026-11-20"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.where.task_type == "refund")
+        await until(pilot, queue_ready(app))
+        await pilot.pause(0.1)
+        view = screen.view
+        assert view is not None and 0 < len(view) < everything
+        rows = [view.row(i) for i in range(len(view))]
+        assert {r.task_type for r in rows} == {"refund"}
+        assert {r.created_at.date().isoformat() for r in rows} == {"2026-11-20"}
+        assert "refund" in str(screen.query_one("#lanes").render())
+
+
+async def test_reopening_resumes_the_lane_and_item(app_factory: Callable[..., TriageApp]) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        item = await open_first_deep(app, pilot)
+        await pilot.press("j")
+        await until(pilot, lambda: item.index == 1)
+        opened = item.view.row(item.index).pk
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+    again = app_factory()
+    async with again.run_test(size=(120, 36)) as pilot:
+        await until(pilot, queue_ready(again))
+        screen = again.queue_screen
+        assert isinstance(screen, QueueScreen) and screen.where.lane is Lane.DEEP
+        await pilot.pause(0.1)
+        assert screen.query_one(QueueList).highlighted_row.pk == opened  # type: ignore[union-attr]

@@ -275,6 +275,10 @@ class Store:
     def queue_rows(self, pks: Sequence[int]) -> dict[int, QueueEntry]:
         return queue.rows(self.engine, pks)
 
+    def facets(self) -> tuple[list[str], list[str]]:
+        """The agents and task types present."""
+        return queue.facets(self.engine)
+
     def search_texts(self, where: QueueFilter) -> list[tuple[QueueKey, str]]:
         return queue.search_texts(self.engine, where)
 

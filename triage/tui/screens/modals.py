@@ -202,3 +202,70 @@ class TimeBox(ModalScreen[float | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The queue filters the filter dialog edits (``None`` = any)."""
+
+    day: str | None = None
+    agent: str | None = None
+    task_type: str | None = None
+
+
+class FilterDialog(ModalScreen[Filters | None]):
+    """Narrow the queue to a day, an agent, a task type."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="filter-cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="filter-apply"),
+    ]
+
+    def __init__(self, current: Filters, agents: list[str], task_types: list[str]) -> None:
+        super().__init__()
+        self.current = current
+        self.agents = agents
+        self.task_types = task_types
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Select
+
+        with Vertical(id="filters"):
+            yield Label(Text("Filter the queue", style="bold"))
+            yield Label("Day (YYYY-MM-DD, today, yesterday; empty for any)")
+            yield Input(self.current.day or "", id="filter-day")
+            yield Label("Agent")
+            yield Select(
+                [(one_line(a, 40), a) for a in self.agents],
+                value=self.current.agent or Select.NULL,
+                allow_blank=True,
+                prompt="any agent",
+                id="filter-agent",
+            )
+            yield Label("Task type")
+            yield Select(
+                [(one_line(t, 40), t) for t in self.task_types],
+                value=self.current.task_type or Select.NULL,
+                allow_blank=True,
+                prompt="any task type",
+                id="filter-task",
+            )
+            yield Label("enter or ctrl+s: apply · esc: cancel", id="filter-help")
+
+    @on(Input.Submitted, "#filter-day")
+    def action_apply(self) -> None:
+        from textual.widgets import Select
+
+        day = self.query_one("#filter-day", Input).value.strip() or None
+        agent = self.query_one("#filter-agent", Select).value
+        task = self.query_one("#filter-task", Select).value
+        self.dismiss(
+            Filters(
+                day=day,
+                agent=agent if isinstance(agent, str) else None,
+                task_type=task if isinstance(task, str) else None,
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -117,19 +117,19 @@ def checklist(modes: list[FailureMode], checks: dict[str, str]) -> Text:
         return text
     for number, mode in enumerate(modes[:9], start=1):
         state = checks.get(mode.id)
-        mark, style = {"present": ("✗ found", "bold red"), "absent": ("✓ clear", "green")}.get(
-            state or "", ("·  ?   ", "dim")
+        mark, style = {"present": ("[✗]", "bold red"), "absent": ("[✓]", "bold green")}.get(
+            state or "", ("[ ]", "dim")
         )
         text.append(f"{number} ", style="bold")
-        text.append(f"[{mark}] ", style=style)
+        text.append(f"{mark} ", style=style)
         text.append(one_line(mode.title, 60), style="bold")
         look = mode.look_for or mode.description
         if look:
-            text.append("\n    " + one_line(look, 200), style="dim")
+            text.append("\n      " + one_line(look, 200), style="dim")
         text.append("\n")
     if len(modes) > 9:
         text.append(f"(+{len(modes) - 9} more in the fail picker)\n", style="dim")
-    text.append("1–9 cycle: found · clear · unanswered", style="dim")
+    text.append("keys 1–9: ✗ found → ✓ clear → unanswered", style="dim")
     return text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -13,15 +14,26 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from triage.inert import one_line
 from triage.models import Lane
-from triage.storage.queue import QueueFilter
+from triage.storage.queue import DONE, QueueFilter
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
     from triage.review import Plan, QueueView
     from triage.tui.app import TriageApp
+    from triage.tui.screens.modals import Filters
 
 LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
+
+
+def parse_day(value: str | None) -> date | None:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC); ``ValueError`` otherwise."""
+    if not value:
+        return None
+    today = datetime.now(UTC).date()
+    named = {"today": today, "yesterday": today - timedelta(days=1)}
+    return named[value] if value in named else date.fromisoformat(value)
 
 
 class QueueScreen(Screen[None]):
@@ -33,6 +45,7 @@ class QueueScreen(Screen[None]):
         Binding("3", "lane('pass')", "Pass", id="lane-pass"),
         Binding("0", "lane('all')", "All", id="lane-all"),
         Binding("t", "timebox", "Time box", id="timebox"),
+        Binding("f", "filters", "Filter", id="filters"),
         Binding("slash", "search", "Search", id="search"),
         Binding("r", "toggle_reviewed", "Reviewed", id="toggle-reviewed"),
         Binding("escape", "clear", "Clear", id="clear", show=False),
@@ -68,7 +81,27 @@ class QueueScreen(Screen[None]):
         queue.focus()
 
     def workspace_ready(self) -> None:
-        self.reload()
+        """Resume where this reviewer was: the same lane, the cursor on the same item."""
+        from triage.tui import state
+
+        config = self.triage_app.config
+        saved = state.load(config.resolved_database_url(), config.reviewer)
+        lane = saved.get("lane")
+        if lane in ("deep", "scan", "pass"):
+            self.where = replace(self.where, lane=Lane(lane))
+        pk = saved.get("pk")
+        self.reload(keep=pk if isinstance(pk, int) else None)
+        self.set_interval(20, self._render_status)
+
+    def _remember(self, pk: int | None) -> None:
+        from triage.tui import state
+
+        config = self.triage_app.config
+        lane = self.where.lane.value if self.where.lane else None
+        try:
+            state.save(config.resolved_database_url(), config.reviewer, {"lane": lane, "pk": pk})
+        except OSError:
+            pass  # a lost cursor position is not worth interrupting a review for
 
     # -- loading -------------------------------------------------------------------
 
@@ -126,8 +159,9 @@ class QueueScreen(Screen[None]):
                 text.append(label + " ", style=style)
             text.append(f" {done}/{total} done  ", style="dim")
         text.append(f"│ {open_items} open · ≈ {left_minutes:.0f} min", style="bold")
-        if self.where.day is not None:
-            text.append(f" · {self.where.day.isoformat()}", style="dim")
+        for part in (self.where.day, self.where.agent, self.where.task_type):
+            if part is not None:
+                text.append(f" · {one_line(str(part), 30)}", style="dim")
         if not self.where.open_only:
             text.append(" · showing reviewed", style="dim")
         self.query_one("#lanes", Static).update(text)
@@ -136,11 +170,15 @@ class QueueScreen(Screen[None]):
         view = self.view
         text = Text()
         if self.plan is not None and view is not None:
+            minutes = self.triage_app.config.lane_minutes
             elapsed = (time.monotonic() - self.plan_started) / 60
+            rows = [view.row(i) for i in range(len(view))]
+            left = [row for row in rows if row.verdict not in DONE]
+            eta = sum(minutes.get(row.lane.value, 1.0) for row in left)
             text.append("time box: ", style="bold")
             text.append(
-                f"{len(self.plan.pks)} items planned, ≈ {self.plan.minutes:.0f} min · "
-                f"{elapsed:.0f} min in · {self.plan.left} carry over",
+                f"{len(rows) - len(left)} of {len(rows)} done · ≈ {eta:.0f} min left · "
+                f"{elapsed:.0f} min in · {self.plan.left} carry over to tomorrow",
             )
         elif view is not None:
             text.append(f"{len(view)} items", style="bold")
@@ -159,9 +197,11 @@ class QueueScreen(Screen[None]):
 
         if self.view is None or not len(self.view):
             return
+        self._remember(self.view.row(index).pk)
         self.app.push_screen(ItemScreen(self.view, index), self._back_from_item)
 
     def _back_from_item(self, last_pk: int | None) -> None:
+        self._remember(last_pk)
         self.reload(keep=last_pk)
 
     # -- filters -------------------------------------------------------------------
@@ -169,6 +209,37 @@ class QueueScreen(Screen[None]):
     def action_lane(self, lane: str) -> None:
         self.where = replace(self.where, lane=None if lane == "all" else Lane(lane))
         self.title_note = ""
+        self._remember(None)
+        self.reload()
+
+    def action_filters(self) -> None:
+        from triage.tui.screens.modals import FilterDialog, Filters
+
+        workspace = self.triage_app.workspace
+        if workspace is None:
+            return
+        agents, task_types = workspace.store.facets()
+        where = self.where
+        current = Filters(
+            day=where.day.isoformat() if where.day else None,
+            agent=where.agent,
+            task_type=where.task_type,
+        )
+        self.app.push_screen(FilterDialog(current, agents, task_types), self._filtered)
+
+    def _filtered(self, chosen: Filters | None) -> None:
+        if chosen is None:
+            return
+        try:
+            day = parse_day(chosen.day)
+        except ValueError:
+            self.notify(
+                f"{chosen.day!r} is not a day (YYYY-MM-DD, today, yesterday)",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.where = replace(self.where, day=day, agent=chosen.agent, task_type=chosen.task_type)
         self.reload()
 
     def action_toggle_reviewed(self) -> None:
