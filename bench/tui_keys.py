@@ -60,7 +60,7 @@ class PagedSource:
         return page[offset]
 
     def _fetch(self, number: int) -> list[Any]:
-        from triage.storage.queue import QueueEntry
+        from triage.models import QueueEntry
 
         self.misses += 1
         time.sleep(PAGE_FETCH_S)  # the database round trip

@@ -8,10 +8,9 @@ import pytest
 from factories import record, write_jsonl
 
 from triage.config import Config
-from triage.models import Lane, Outcome
+from triage.models import Lane, Outcome, QueueFilter, QueueKey
 from triage.review import QueueView, Sitting, estimate_minutes, plan_session
 from triage.service import Workspace, shipped_rules_dir
-from triage.storage.queue import QueueFilter, QueueKey
 
 MINUTES = {"deep": 5.0, "scan": 1.0, "pass": 0.0}
 

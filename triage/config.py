@@ -15,52 +15,16 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from typing import TYPE_CHECKING
 
 from triage import locations
+
+if TYPE_CHECKING:
+    from triage.config_schema import SourceConfig, _File
 
 
 class ConfigError(Exception):
     """The configuration file is unreadable or invalid; the message says where."""
-
-
-class SourceConfig(BaseModel):
-    """One ``[sources.NAME]`` table."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: Literal["jsonl", "http"]
-    """``jsonl`` (a file or folder) or ``http`` (a JSON endpoint)."""
-    url: str | None = None
-    """For ``http``: the endpoint returning items."""
-    path: str | None = None
-    """For ``jsonl``: a file or folder, relative to the config file."""
-    token_env: str | None = None
-    """Name of the environment variable holding the credential (never the credential)."""
-    auth: Literal["bearer", "header", "basic"] = "bearer"
-    """How the credential is sent: ``Authorization: Bearer``, a named header, or Basic
-    (``token_env`` then holds ``user:password``)."""
-    header: str = "X-Api-Key"
-    """Header name when ``auth = "header"``."""
-    items_pointer: str | None = None
-    """JSON pointer to the item list in each page, when it is not ``items``/``data``."""
-
-
-class _Lanes(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    minutes: dict[Literal["deep", "scan", "pass"], float] = Field(default_factory=dict)
-
-
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    database: str | None = None
-    rules: str | None = None
-    reviewer: str | None = None
-    lanes: _Lanes = Field(default_factory=_Lanes)
-    keys: dict[str, str] = Field(default_factory=dict)
-    sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")
@@ -115,10 +79,8 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
     ``use_env`` is false: a demo workspace must never reach the user's database)."""
     env: Mapping[str, str] = os.environ if use_env else {}
     path = find_config_file(explicit)
-    parsed = _File()
-    if path is not None:
-        parsed = _parse(path)
-    rules = env.get("TRIAGE_RULES") or parsed.rules
+    parsed = _parse(path) if path is not None else None
+    rules = env.get("TRIAGE_RULES") or (parsed.rules if parsed else None)
     rules_dir: Path | None
     if rules:
         rules_dir = Path(rules).expanduser()
@@ -127,17 +89,20 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
     else:
         rules_dir = Path("rules") if Path("rules").is_dir() else None
     minutes = {"deep": 5.0, "scan": 1.0, "pass": 0.0}
-    minutes.update({str(lane): value for lane, value in parsed.lanes.minutes.items()})
+    if parsed is not None:
+        minutes.update({str(lane): value for lane, value in parsed.lanes.minutes.items()})
     database = env.get("TRIAGE_DB")
-    if not database and parsed.database:
+    if not database and parsed is not None and parsed.database:
         database = _relative_sqlite(parsed.database, path)
     return Config(
         database_url=database,
         rules_dir=rules_dir,
-        reviewer=env.get("TRIAGE_REVIEWER") or parsed.reviewer or _login_name(),
+        reviewer=env.get("TRIAGE_REVIEWER")
+        or (parsed.reviewer if parsed else None)
+        or _login_name(),
         lane_minutes=minutes,
-        sources=dict(parsed.sources),
-        keys=dict(parsed.keys),
+        sources=dict(parsed.sources) if parsed else {},
+        keys=dict(parsed.keys) if parsed else {},
         path=path,
     )
 
@@ -168,6 +133,10 @@ def _parse(path: Path) -> _File:
                         f"{path}: sources.{name}.{key}: secrets do not belong in triage.toml; "
                         "put the credential in an environment variable and name it with token_env"
                     )
+    from pydantic import ValidationError
+
+    from triage.config_schema import _File
+
     try:
         return _File.model_validate(data)
     except ValidationError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -197,3 +197,46 @@ class VerdictRecord:
     rules_version: str | None
     recorded_at: datetime
     supersedes: int | None = None
+
+
+DONE = ("ok", "fail")
+"""Outcomes that take an item off the queue (``escalate`` leaves it open, in deep)."""
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which items a queue shows."""
+
+    lane: Lane | None = None
+    day: date | None = None
+    agent: str | None = None
+    task_type: str | None = None
+    open_only: bool = False
+    """Only items without an ok/fail verdict in force."""
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One row of the queue."""
+
+    pk: int
+    source: str
+    id: str
+    created_at: datetime
+    agent: str
+    task_type: str
+    lane: Lane
+    risk: float
+    reason: str
+    audit_sample: bool
+    verdict: str | None = None
+    """The verdict in force (``ok``, ``fail``, ``escalate``), if the item has one."""
+
+
+@dataclass(frozen=True)
+class QueueKey:
+    """Just enough of a queued item to order and plan it."""
+
+    pk: int
+    lane: Lane
+    risk: float

@@ -12,9 +12,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from triage.models import Lane, Outcome, VerdictRecord
+from triage.models import Lane, Outcome, QueueEntry, QueueFilter, QueueKey, VerdictRecord
 from triage.service import Workspace
-from triage.storage.queue import QueueEntry, QueueFilter, QueueKey
 
 LANE_WEIGHT = {Lane.DEEP: 4.0, Lane.SCAN: 2.0, Lane.PASS: 1.0}
 """How much a wrong output costs, by lane: what the rules judged at stake."""

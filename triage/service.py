@@ -18,11 +18,19 @@ from typing import Any
 from triage.config import Config
 from triage.engine import History, Triager
 from triage.ingest import SourceError
-from triage.models import Decision, FailureMode, Item, Lane, Outcome, Rejection, VerdictRecord
+from triage.models import (
+    Decision,
+    FailureMode,
+    Item,
+    Lane,
+    Outcome,
+    QueueEntry,
+    Rejection,
+    VerdictRecord,
+)
 from triage.novelty import NoveltyIndex
 from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
 from triage.sources import resolve
-from triage.storage.queue import QueueEntry
 from triage.storage.reviews import UNDO, Reviews
 from triage.storage.store import Store
 

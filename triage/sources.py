@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from triage.config import Config, SourceConfig
+from triage.config import Config
+from triage.config_schema import SourceConfig
 from triage.ingest import Batch, SourceError
 
 

@@ -23,7 +23,8 @@ def _value(value: Any) -> str:
 def render_explanation(ex: Explanation) -> Group:
     item, d = ex.item, ex.decision
     lines: list[Text] = []
-    head = Text(one_line(item.id, 60), style="bold")
+    head = Text()
+    head.append(one_line(item.id, 60), style="bold")
     head.append(f"  ({one_line(item.source, 40)})", style="dim")
     lines.append(head)
     lines.append(

@@ -8,77 +8,19 @@ row, so "open items only" needs no join.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, case, func, or_, select
 
-from triage.models import Lane, first_reason
+from triage.models import DONE, Lane, QueueEntry, QueueFilter, QueueKey, first_reason
 from triage.storage.convert import utc
 from triage.storage.tables import DecisionRow, ItemRow
 
+__all__ = ["DONE", "QueueEntry", "QueueFilter", "QueueKey"]
+
 items_t = ItemRow.__table__  # type: ignore[attr-defined]
 decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
-
-DONE = ("ok", "fail")
-"""Outcomes that take an item off the queue (``escalate`` leaves it open, in deep)."""
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which items a queue shows."""
-
-    lane: Lane | None = None
-    day: date | None = None
-    agent: str | None = None
-    task_type: str | None = None
-    open_only: bool = False
-    """Only items without an ok/fail verdict in force."""
-
-    def where(self, *, with_lane: bool = True) -> list[Any]:
-        clauses: list[Any] = [items_t.c.lane.is_not(None)]
-        if with_lane and self.lane is not None:
-            clauses.append(items_t.c.lane == self.lane.value)
-        if self.day is not None:
-            start = datetime.combine(self.day, time(0), tzinfo=UTC)
-            clauses.append(items_t.c.created_at >= start)
-            clauses.append(items_t.c.created_at < start + timedelta(days=1))
-        if self.agent is not None:
-            clauses.append(items_t.c.agent == self.agent)
-        if self.task_type is not None:
-            clauses.append(items_t.c.task_type == self.task_type)
-        if self.open_only:
-            clauses.append(or_(items_t.c.verdict.is_(None), items_t.c.verdict.not_in(DONE)))
-        return clauses
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    """One row of the queue."""
-
-    pk: int
-    source: str
-    id: str
-    created_at: datetime
-    agent: str
-    task_type: str
-    lane: Lane
-    risk: float
-    reason: str
-    audit_sample: bool
-    verdict: str | None = None
-    """The verdict in force (``ok``, ``fail``, ``escalate``), if the item has one."""
-
-
-@dataclass(frozen=True)
-class QueueKey:
-    """Just enough of a queued item to order and plan it."""
-
-    pk: int
-    lane: Lane
-    risk: float
-
 
 _SEVERITY = case((items_t.c.lane == "deep", 2), (items_t.c.lane == "scan", 1), else_=0)
 _ORDER = (_SEVERITY.desc(), items_t.c.risk.desc(), items_t.c.pk.desc())
@@ -87,6 +29,23 @@ _ROW_COLUMNS = (
     items_t.c.task_type, items_t.c.lane, items_t.c.risk, items_t.c.verdict,
     decisions_t.c.reasons, decisions_t.c.audit_sample,
 )  # fmt: skip
+
+
+def _clauses(where: QueueFilter, *, with_lane: bool = True) -> list[Any]:
+    clauses: list[Any] = [items_t.c.lane.is_not(None)]
+    if with_lane and where.lane is not None:
+        clauses.append(items_t.c.lane == where.lane.value)
+    if where.day is not None:
+        start = datetime.combine(where.day, time(0), tzinfo=UTC)
+        clauses.append(items_t.c.created_at >= start)
+        clauses.append(items_t.c.created_at < start + timedelta(days=1))
+    if where.agent is not None:
+        clauses.append(items_t.c.agent == where.agent)
+    if where.task_type is not None:
+        clauses.append(items_t.c.task_type == where.task_type)
+    if where.open_only:
+        clauses.append(or_(items_t.c.verdict.is_(None), items_t.c.verdict.not_in(DONE)))
+    return clauses
 
 
 def entries(
@@ -101,7 +60,7 @@ def entries(
     if after is not None and where.lane is None:
         raise ValueError("keyset paging needs a lane")
     stmt = select(*_ROW_COLUMNS).join(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
-    stmt = stmt.where(*where.where())
+    stmt = stmt.where(*_clauses(where))
     if after is not None:
         risk, pk = after
         stmt = stmt.where(
@@ -115,7 +74,7 @@ def entries(
 def keys(engine: Engine, where: QueueFilter) -> list[QueueKey]:
     """Every queued item matching ``where``, in queue order (an index scan of three
     small columns: fast enough to hold 100,000 of them)."""
-    stmt = select(items_t.c.pk, items_t.c.lane, items_t.c.risk).where(*where.where())
+    stmt = select(items_t.c.pk, items_t.c.lane, items_t.c.risk).where(*_clauses(where))
     with engine.connect() as conn:
         rows = conn.execute(stmt.order_by(*_ORDER)).all()
     return [QueueKey(pk, Lane(lane), risk) for pk, lane, risk in rows]
@@ -139,7 +98,7 @@ def search_texts(engine: Engine, where: QueueFilter, head: int = 240) -> list[tu
         items_t.c.pk, items_t.c.lane, items_t.c.risk, items_t.c.item_id, items_t.c.agent,
         items_t.c.task_type, func.substr(items_t.c.input, 1, head),
         func.substr(items_t.c.output, 1, head),
-    ).where(*where.where())  # fmt: skip
+    ).where(*_clauses(where))  # fmt: skip
     with engine.connect() as conn:
         rows = conn.execute(stmt.order_by(*_ORDER)).all()
     return [
@@ -154,7 +113,7 @@ def summary(engine: Engine, where: QueueFilter) -> dict[Lane, tuple[int, int]]:
     done = func.sum(case((items_t.c.verdict.in_(DONE), 1), else_=0))
     stmt = (
         select(items_t.c.lane, func.count(), done)
-        .where(*unfiltered.where(with_lane=False))
+        .where(*_clauses(unfiltered, with_lane=False))
         .group_by(items_t.c.lane)
     )
     out = {lane: (0, 0) for lane in Lane}

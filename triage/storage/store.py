@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from triage.models import Decision, Item, Lane, Reason
+from triage.models import Decision, Item, Lane, QueueEntry, QueueFilter, QueueKey, Reason
 from triage.storage import audit, bulk, queue
 from triage.storage.convert import (
     Prepared,
@@ -27,7 +27,6 @@ from triage.storage.convert import (
     utc,
 )
 from triage.storage.engine import make_engine, migrate, writing
-from triage.storage.queue import QueueEntry, QueueFilter, QueueKey
 from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
 
 items_t = ItemRow.__table__  # type: ignore[attr-defined]

@@ -85,7 +85,8 @@ class TriageApp(App[None]):
 
         self.queue_screen = QueueScreen()
         self.push_screen(self.queue_screen)
-        self._load_workspace()
+        # Paint first, then open the database: the screen answers keys meanwhile.
+        self.call_after_refresh(self._load_workspace)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="open", description="open")
     def _load_workspace(self) -> Workspace:

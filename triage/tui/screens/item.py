@@ -11,8 +11,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from triage.models import FailureMode, Outcome
-from triage.storage.queue import DONE
+from triage.models import DONE, FailureMode, Outcome
 from triage.tui.screens import panels
 from triage.tui.widgets.agent_text import AgentText
 

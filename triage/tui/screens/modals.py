@@ -105,7 +105,8 @@ class FailureModePicker(ModalScreen[PickedModes | None]):
             options.highlighted = 0
 
     def _label(self, mode: FailureMode) -> Text:
-        text = Text("● " if mode.id in self.marked else "  ", style="bold magenta")
+        text = Text()
+        text.append("● " if mode.id in self.marked else "  ", style="bold magenta")
         text.append(one_line(mode.id, 40), style="bold")
         text.append("  " + one_line(mode.title, 60))
         return text

@@ -15,8 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from triage.inert import one_line
-from triage.models import Lane
-from triage.storage.queue import DONE, QueueFilter
+from triage.models import DONE, Lane, QueueFilter
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from triage.inert import one_line
 if TYPE_CHECKING:
     # Only the type: the storage package pulls in SQLAlchemy, which the UI
     # should not pay for before its first paint.
-    from triage.storage.queue import QueueEntry
+    from triage.models import QueueEntry
 
 __all__ = ["IndexedRowSource", "QueueList", "RowSource"]
 
