@@ -206,3 +206,15 @@ async def test_reopening_resumes_the_lane_and_item(app_factory: Callable[..., Tr
         assert isinstance(screen, QueueScreen) and screen.where.lane is Lane.DEEP
         await pilot.pause(0.1)
         assert screen.query_one(QueueList).highlighted_row.pk == opened  # type: ignore[union-attr]
+
+
+async def test_help_lists_the_live_keys(app_factory: Callable[..., TriageApp]) -> None:
+    app = app_factory(keys={"verdict-ok": "y"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, queue_ready(app))
+        await pilot.press("question_mark")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen")
+        rows = {does: keys for _, keys, does in app.screen.rows()}  # type: ignore[attr-defined]
+        assert rows["OK"] == "y"
+        assert rows["Fail"] == "x" and rows["Undo"] == "u / backspace"
+        assert "Time box" in rows

@@ -77,8 +77,10 @@ class TriageApp(App[None]):
         self.queue_screen: Screen[None] | None = None
         self.sitting: Sitting | None = None
         """This reviewer's verdicts since the app started: what undo walks back."""
-        if config.keys:
-            self.set_keymap(config.keys)
+        self.keymap: dict[str, str] = dict(config.keys)
+        """Binding id → keys, from ``[keys]`` in triage.toml (shown by the help screen)."""
+        if self.keymap:
+            self.set_keymap(self.keymap)
 
     def on_mount(self) -> None:
         from triage.tui.screens.queue import QueueScreen

@@ -26,21 +26,28 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(INTRO), id="help-intro")
             yield Static(self._table(), id="help-keys")
 
-    def _table(self) -> Table:
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(where, keys, what it does) for every described binding, keys as remapped."""
         from triage.tui.screens.item import ItemScreen
         from triage.tui.screens.queue import QueueScreen
 
-        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
-        table.add_column("where")
-        table.add_column("keys", style="bold cyan")
-        table.add_column("does")
-        keymap = self.app._keymap if hasattr(self.app, "_keymap") else {}
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        rows = []
         for where, screen in (("queue", QueueScreen), ("item", ItemScreen)):
             for binding in screen.BINDINGS:
                 if not isinstance(binding, Binding) or not binding.description:
                     continue
-                keys = keymap.get(binding.id or "", binding.key) if binding.id else binding.key
-                table.add_row(where, Text(keys.replace(",", " / ")), Text(binding.description))
-        table.add_row("any", "ctrl+p", "command palette: lanes, time box, search, jump to item")
-        table.add_row("any", "?", "this help")
+                keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+                rows.append((where, keys.replace(",", " / "), binding.description))
+        rows.append(("any", "ctrl+p", "command palette: lanes, time box, search, jump to item"))
+        rows.append(("any", "?", "this help"))
+        return rows
+
+    def _table(self) -> Table:
+        table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+        table.add_column("where")
+        table.add_column("keys", style="bold cyan")
+        table.add_column("does")
+        for where, keys, does in self.rows():
+            table.add_row(where, Text(keys), Text(does))
         return table
