@@ -89,7 +89,8 @@ def test_plan_takes_the_most_valuable_items_that_fit() -> None:
     ]  # fmt: skip
     plan = plan_session(keys, 8, MINUTES)
     assert plan.pks[0] == 3  # a risky scan item is worth most per minute
-    assert sum(MINUTES[k.lane.value] or 0.25 for k in keys if k.pk in plan.pks) <= 8
-    assert plan.left == len(keys) - len(plan.pks)
+    assert 6 not in plan.pks  # pass takes no reviewer minutes: never planned
+    assert sum(MINUTES[k.lane.value] for k in keys if k.pk in plan.pks) <= 8
+    assert plan.left == 5 - len(plan.pks)
     assert estimate_minutes(keys, MINUTES) == 13.0
     assert plan_session(keys, 0, MINUTES).pks == []

@@ -104,7 +104,9 @@ def plan_session(
     keys: Sequence[QueueKey], budget_minutes: float, lane_minutes: Mapping[str, float]
 ) -> Plan:
     """Order open items by expected value (risk × consequence ÷ review minutes) and
-    take them while they fit in ``budget_minutes``."""
+    take them while they fit in ``budget_minutes``. Lanes that take no reviewer
+    minutes (``pass`` by default: automated checks only) are not part of a plan."""
+    keys = [key for key in keys if lane_minutes.get(key.lane.value, 1.0) > 0]
 
     def cost(key: QueueKey) -> float:
         return max(0.25, lane_minutes.get(key.lane.value, 1.0))
