@@ -218,3 +218,27 @@ async def test_help_lists_the_live_keys(app_factory: Callable[..., TriageApp]) -
         assert rows["OK"] == "y"
         assert rows["Fail"] == "x" and rows["Undo"] == "u / backspace"
         assert "Time box" in rows
+
+
+async def test_a_verdict_recorded_elsewhere_is_not_doubled(
+    app_factory: Callable[..., TriageApp],
+) -> None:
+    from triage.models import Outcome
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        item = await open_first_deep(app, pilot)
+        row = item.view.row(item.index)
+        ws = app.workspace
+        assert ws is not None
+        # Another instance (another reviewer) judges the same item meanwhile.
+        ws.record_verdict(row.pk, Outcome.FAIL, reviewer="bo", modes=["wrong-order-number"])
+        count = len(ws.reviews.for_item(row.pk))
+        await pilot.press("a")
+        await pilot.pause()
+        assert len(ws.reviews.for_item(row.pk)) == count  # nothing added blindly
+        assert item.view.row(item.index).pk == row.pk  # still on it, now showing bo's fail
+        assert item.explanation is not None and item.explanation.verdict is not None
+        assert item.explanation.verdict.reviewer == "bo"
+        await pilot.press("a")  # a deliberate correction
+        await until(pilot, lambda: len(ws.reviews.for_item(row.pk)) == count + 1)

@@ -154,6 +154,8 @@ class ItemScreen(Screen[int | None]):
 
     def _record(self, outcome: Outcome, modes: list[str] | tuple[str, ...]) -> None:
         row = self.view.row(self.index)
+        if self._judged_elsewhere(row.pk):
+            return
         # Committed before anything on screen says so; a crash after this line
         # loses nothing that was shown as saved.
         self.sitting.record(row.pk, outcome, modes=modes, note=self.note, checklist=self.checks)
@@ -161,6 +163,26 @@ class ItemScreen(Screen[int | None]):
         shown = f"{outcome.value} recorded · {row.id}" + (f" · {', '.join(modes)}" if modes else "")
         self.notify(shown, markup=False, timeout=2)
         self._advance()
+
+    def _judged_elsewhere(self, pk: int) -> bool:
+        """Another reviewer (or another instance) recorded a verdict on this item since
+        it was shown: show theirs instead of silently adding a second one. Pressing
+        the key again then records this reviewer's verdict as a deliberate correction."""
+        workspace = self.triage_app.workspace
+        assert workspace is not None and self.explanation is not None
+        shown = self.explanation.verdict
+        now = workspace.reviews.current([pk]).get(pk)
+        if (now.pk if now else None) == (shown.pk if shown else None):
+            return False
+        self.show(self.index)
+        who = f"{now.reviewer} recorded {now.outcome}" if now else "a verdict was undone"
+        self.notify(
+            f"Meanwhile {who} on this item; press the key again to record yours too.",
+            severity="warning",
+            markup=False,
+            timeout=6,
+        )
+        return True
 
     def _advance(self, step: int = 1) -> None:
         index = self.index + step
