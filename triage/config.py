@@ -44,8 +44,15 @@ class Config:
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     """Key remapping for the reviewer app: binding id → keys (``verdict-ok = "y"``)."""
+    leads: tuple[str, ...] = ()
+    """Who may change rules and retire failure modes (``[roles] leads``). Empty: no
+    roles are configured, and everyone may (a team of one)."""
     path: Path | None = None
     """The file this came from, if any."""
+
+    def is_lead(self, person: str) -> bool:
+        """May ``person`` change rules and retire failure modes?"""
+        return not self.leads or person in self.leads
 
     def resolved_database_url(self) -> str:
         """The database URL, creating the default data directory if it is used."""
@@ -103,6 +110,7 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
         lane_minutes=minutes,
         sources=dict(parsed.sources) if parsed else {},
         keys=dict(parsed.keys) if parsed else {},
+        leads=tuple(parsed.roles.leads) if parsed else (),
         path=path,
     )
 

@@ -35,6 +35,12 @@ class _Lanes(BaseModel):
     minutes: dict[Literal["deep", "scan", "pass"], float] = Field(default_factory=dict)
 
 
+class _Roles(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    leads: list[str] = Field(default_factory=list)
+    reviewers: list[str] = Field(default_factory=list)
+
+
 class _File(BaseModel):
     model_config = ConfigDict(extra="forbid")
     database: str | None = None
@@ -42,4 +48,5 @@ class _File(BaseModel):
     reviewer: str | None = None
     lanes: _Lanes = Field(default_factory=_Lanes)
     keys: dict[str, str] = Field(default_factory=dict)
+    roles: _Roles = Field(default_factory=_Roles)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)

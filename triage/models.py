@@ -240,3 +240,41 @@ class QueueKey:
     pk: int
     lane: Lane
     risk: float
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFact:
+    """What statistics need of every triaged item."""
+
+    pk: int
+    agent: str
+    task_type: str
+    model: str
+    created_at: datetime
+    lane: Lane
+    audit_sample: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFact:
+    """One ok/fail verdict in force, with what was known when it was given."""
+
+    item_pk: int
+    ref: str
+    agent: str
+    task_type: str
+    model: str
+    created_at: datetime
+    lane: Lane
+    """The lane the item was in when it was reviewed."""
+    audit_sample: bool
+    """Reviewed as an audit sample of ``pass``: its outcome measures escapes."""
+    outcome: str
+    modes: tuple[str, ...]
+    seconds: float
+    reviewer: str
+    reviewed_at: datetime
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "fail"

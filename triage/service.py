@@ -114,6 +114,10 @@ class Explanation:
     """How many decisions the item has had (re-triage keeps history)."""
 
 
+class NotALead(PermissionError):
+    """Only leads change rules and retire failure modes."""
+
+
 class Workspace:
     """A database plus configuration: the service behind every command and screen."""
 
@@ -129,6 +133,15 @@ class Workspace:
 
     def close(self) -> None:
         self.store.close()
+
+    def require_lead(self, person: str, doing: str) -> None:
+        """Refuse ``doing`` unless ``person`` is a lead (see ``[roles]`` in triage.toml)."""
+        if not self.config.is_lead(person):
+            leads = ", ".join(self.config.leads)
+            raise NotALead(
+                f"{person} is not a lead, and only leads may {doing} (leads: {leads}; "
+                "set [roles] leads in triage.toml)"
+            )
 
     # -- rules -------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ class CliGroup(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, SourceError, LookupError) as exc:
+        except (ConfigError, SourceError, LookupError, PermissionError) as exc:
             message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
             raise CliError(str(message)) from None
         except RulesError as exc:

@@ -12,6 +12,11 @@ from triage.jsonio import dumps_sorted, loads
 from triage.models import Decision, Item, Lane, Novelty, Reason, ToolCall, Turn
 
 
+def now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
 def utc(value: datetime) -> datetime:
     """``value`` as an aware UTC datetime (SQLite hands back naive ones)."""
     if value.tzinfo is None:

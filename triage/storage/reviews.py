@@ -17,11 +17,11 @@ from sqlalchemy.orm import aliased
 
 from triage.models import FailureMode, VerdictRecord
 from triage.storage import audit
-from triage.storage.convert import utc
+from triage.storage.convert import now, utc
 from triage.storage.engine import writing
-from triage.storage.store import items_t, now
-from triage.storage.tables import FailureModeRow, VerdictModeRow, VerdictRow
+from triage.storage.tables import FailureModeRow, ItemRow, VerdictModeRow, VerdictRow
 
+items_t = ItemRow.__table__  # type: ignore[attr-defined]
 verdicts_t = VerdictRow.__table__  # type: ignore[attr-defined]
 verdict_modes_t = VerdictModeRow.__table__  # type: ignore[attr-defined]
 modes_t = FailureModeRow.__table__  # type: ignore[attr-defined]

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from triage.models import Decision, Item, Lane, QueueEntry, QueueFilter, QueueKey, Reason
-from triage.storage import audit, bulk, queue
+from triage.models import (
+    Decision,
+    Item,
+    ItemFact,
+    Lane,
+    QueueEntry,
+    QueueFilter,
+    QueueKey,
+    Reason,
+    ReviewFact,
+)
+from triage.storage import analytics, audit, bulk, queue
 from triage.storage.convert import (
     Prepared,
     decision_from_row,
@@ -23,6 +33,7 @@ from triage.storage.convert import (
     item_content,
     item_from_row,
     item_row_values,
+    now,
     prepare,
     utc,
 )
@@ -57,10 +68,6 @@ class HistoryRow:
     model: str
     created_at: datetime
     input_head: str
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Store:
@@ -273,6 +280,12 @@ class Store:
 
     def queue_rows(self, pks: Sequence[int]) -> dict[int, QueueEntry]:
         return queue.rows(self.engine, pks)
+
+    def item_facts(self, since: datetime | None = None) -> list[ItemFact]:
+        return analytics.item_facts(self.engine, since=since)
+
+    def review_facts(self, since: datetime | None = None) -> list[ReviewFact]:
+        return analytics.review_facts(self.engine, since=since)
 
     def facets(self) -> tuple[list[str], list[str]]:
         """The agents and task types present."""

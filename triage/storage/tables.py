@@ -174,3 +174,21 @@ class AuditHeadRow(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = ""
+
+
+class SuggestionDecisionRow(SQLModel, table=True):
+    """A lead's answer to a suggested rule change: accepted or dismissed, with why.
+    A dismissed suggestion is not offered again while its evidence is unchanged."""
+
+    __tablename__ = "suggestion_decision"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    suggestion: str = Field(index=True)
+    """The suggestion's stable id, e.g. ``tighten:refund:scan``."""
+    decision: str
+    """``accepted`` or ``dismissed``."""
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    actor: str
+    evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rules_version: str | None = None
+    decided_at: datetime = _ts(nullable=False)

@@ -1,0 +1,83 @@
+"""Read-only facts for statistics, suggestions and backtests: every triaged item,
+and every ok/fail verdict in force with the lane and audit flag it was given under."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from triage.models import ItemFact, Lane, ReviewFact
+from triage.storage.convert import utc
+from triage.storage.reviews import _in_force, verdict_modes_t
+from triage.storage.tables import DecisionRow, ItemRow
+
+items_t = ItemRow.__table__  # type: ignore[attr-defined]
+decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
+
+
+def item_facts(engine: Engine, *, since: datetime | None = None) -> list[ItemFact]:
+    """Every triaged item (created at or after ``since``), with its current lane."""
+    stmt = (
+        select(
+            items_t.c.pk, items_t.c.agent, items_t.c.task_type, items_t.c.model,
+            items_t.c.created_at, items_t.c.lane, decisions_t.c.audit_sample,
+        )
+        .join(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
+        .where(items_t.c.lane.is_not(None))
+    )  # fmt: skip
+    if since is not None:
+        stmt = stmt.where(items_t.c.created_at >= since)
+    with engine.connect() as conn:
+        return [
+            ItemFact(pk, agent, task, model, utc(created), Lane(lane), bool(audit))
+            for pk, agent, task, model, created, lane, audit in conn.execute(stmt)
+        ]
+
+
+def review_facts(engine: Engine, *, since: datetime | None = None) -> list[ReviewFact]:
+    """Every ok/fail verdict in force (on items created at or after ``since``)."""
+    verdicts = _in_force().subquery()
+    stmt = (
+        select(
+            verdicts.c.pk.label("verdict_pk"), verdicts.c.item_pk, verdicts.c.outcome,
+            verdicts.c.lane.label("review_lane"), verdicts.c.seconds, verdicts.c.reviewer,
+            verdicts.c.recorded_at, items_t.c.source, items_t.c.item_id, items_t.c.agent,
+            items_t.c.task_type, items_t.c.model, items_t.c.created_at, items_t.c.lane,
+            decisions_t.c.audit_sample,
+        )
+        .join(items_t, items_t.c.pk == verdicts.c.item_pk)
+        .outerjoin(decisions_t, decisions_t.c.pk == verdicts.c.decision_pk)
+        .where(verdicts.c.outcome.in_(("ok", "fail")))
+    )  # fmt: skip
+    if since is not None:
+        stmt = stmt.where(items_t.c.created_at >= since)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+        modes: dict[int, list[str]] = {}
+        pks = [row.verdict_pk for row in rows]
+        for start in range(0, len(pks), 900):
+            chunk = pks[start : start + 900]
+            query = select(verdict_modes_t.c.verdict_pk, verdict_modes_t.c.mode_id).where(
+                verdict_modes_t.c.verdict_pk.in_(chunk)
+            )
+            for verdict_pk, mode_id in conn.execute(query):
+                modes.setdefault(verdict_pk, []).append(mode_id)
+    return [
+        ReviewFact(
+            item_pk=row.item_pk,
+            ref=f"{row.source}:{row.item_id}",
+            agent=row.agent,
+            task_type=row.task_type,
+            model=row.model,
+            created_at=utc(row.created_at),
+            lane=Lane(row.review_lane or row.lane),
+            audit_sample=bool(row.audit_sample),
+            outcome=row.outcome,
+            modes=tuple(sorted(modes.get(row.verdict_pk, ()))),
+            seconds=float(row.seconds),
+            reviewer=row.reviewer,
+            reviewed_at=utc(row.recorded_at),
+        )
+        for row in rows
+    ]
