@@ -109,3 +109,18 @@ def test_signals_come_from_history() -> None:
     decision = t.decide(today)
     assert [r.rule for r in decision.reasons] == ["new-model"]
     assert decision.novelty.nearest is not None
+
+
+def test_shadow_rules_are_recorded_but_never_route() -> None:
+    rs = ruleset(
+        rule("big-money", "scan", "meta.amount > 200")
+        + '[[rule]]\nid = "draft-deep"\nlane = "deep"\nwhy = "Draft: all refunds deep."\n'
+        'owner = "kim"\nwhen = \'task_type == "refund"\'\nshadow = true\n\n'
+    )
+    decision = triager(rs).decide(refund_item(1, 500))
+    assert decision.lane is Lane.SCAN
+    shadow = [r for r in decision.reasons if r.shadow]
+    assert [r.rule for r in shadow] == ["draft-deep"] and shadow[0].lane is Lane.DEEP
+    assert decision.first_reason == "why big-money"
+    alone = triager(rs).decide(refund_item(2, 10))
+    assert alone.default_lane and alone.lane is Lane.SCAN and alone.reasons[0].shadow

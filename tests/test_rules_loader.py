@@ -207,7 +207,7 @@ def test_unknown_key_in_rule_points_at_the_key(tmp_path: Path) -> None:
         "a.toml",
         6,
         "unknown key 'why_not' (did you mean 'why'?); rule keys: id, lane, why, owner, when, "
-        "failure_modes, enabled, notes",
+        "failure_modes, enabled, shadow, notes",
     )
 
 

@@ -121,11 +121,13 @@ class Triager:
                 why=rule.why,
                 matched=rule.explain(signals),
                 failure_modes=tuple(rule.failure_modes),
+                shadow=rule.shadow,
             )
             for rule in self.rules.matching(signals)
         )
-        if reasons:
-            rule_lane = max((r.lane for r in reasons), key=lambda lane: lane.severity)
+        effective = [r for r in reasons if not r.shadow]
+        if effective:
+            rule_lane = max((r.lane for r in effective), key=lambda lane: lane.severity)
         else:
             rule_lane = settings.default_lane
         lane = rule_lane
@@ -133,8 +135,8 @@ class Triager:
         if lane is Lane.PASS and audit_fraction(item.source, item.id) < settings.audit_rate:
             lane, sample = Lane.SCAN, True
         risk = (
-            sum(10.0 for r in reasons if r.lane is Lane.DEEP)
-            + sum(3.0 for r in reasons if r.lane is Lane.SCAN)
+            sum(10.0 for r in effective if r.lane is Lane.DEEP)
+            + sum(3.0 for r in effective if r.lane is Lane.SCAN)
             + (100.0 - novelty.score) / 20.0
         )
         return Decision(
@@ -144,7 +146,7 @@ class Triager:
             audit_sample=sample,
             rules_version=self.rules.version,
             rules_commit=self.rules.commit,
-            default_lane=not reasons,
+            default_lane=not effective,
             rule_lane=rule_lane if sample else None,
             risk=round(risk, 3),
         )

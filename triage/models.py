@@ -119,6 +119,8 @@ class Reason:
     why: str
     matched: dict[str, Any] = field(default_factory=dict)
     failure_modes: tuple[str, ...] = ()
+    shadow: bool = False
+    """From a shadow rule: recorded as "would have routed", without effect on the lane."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +154,8 @@ class Decision:
     @property
     def first_reason(self) -> str:
         """The sentence a reviewer sees first for this decision."""
-        return first_reason(self.lane, [(r.lane, r.why) for r in self.reasons], self.audit_sample)
+        effective = [(r.lane, r.why) for r in self.reasons if not r.shadow]
+        return first_reason(self.lane, effective, self.audit_sample)
 
 
 def first_reason(lane: Lane, reasons: Iterable[tuple[Lane, str]], audit_sample: bool) -> str:

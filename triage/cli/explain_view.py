@@ -52,7 +52,10 @@ def render_explanation(ex: Explanation) -> Group:
     for reason in sorted(d.reasons, key=lambda r: -r.lane.severity):
         row = Text("  ● ")
         row.append(one_line(reason.rule, 40), style="bold")
-        row.append(f" → {reason.lane.value}  ", style=LANE_STYLE[reason.lane.value])
+        if reason.shadow:
+            row.append(f" (shadow: would have routed to {reason.lane.value})  ", style="dim")
+        else:
+            row.append(f" → {reason.lane.value}  ", style=LANE_STYLE[reason.lane.value])
         row.append(one_line(reason.why, 200))
         lines.append(row)
         if reason.matched:

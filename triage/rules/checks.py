@@ -25,6 +25,7 @@ RULE_KEYS: dict[str, type] = {
     "when": str,
     "failure_modes": list,
     "enabled": bool,
+    "shadow": bool,
     "notes": str,
 }
 REQUIRED = ("id", "lane", "why", "owner", "when")
@@ -192,6 +193,7 @@ class FileCheck:
                 when=good["when"],
                 failure_modes=modes,
                 enabled=good.get("enabled", True),
+                shadow=good.get("shadow", False),
                 notes=good.get("notes", ""),
                 file=self.rel,
                 line=block.line,

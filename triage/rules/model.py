@@ -43,6 +43,9 @@ class Rule:
     """The condition's source text."""
     failure_modes: tuple[str, ...] = ()
     enabled: bool = True
+    shadow: bool = False
+    """A draft being tried out: evaluated and recorded as "would have routed", but it
+    never changes an item's lane."""
     notes: str = ""
     file: str = ""
     """The file the rule is in, relative to the rule folder."""

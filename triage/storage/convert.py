@@ -139,6 +139,7 @@ def reason_to_json(reason: Reason) -> dict[str, Any]:
         "why": reason.why,
         "matched": _jsonable(reason.matched),
         "failure_modes": list(reason.failure_modes),
+        "shadow": reason.shadow,
     }
 
 
@@ -172,6 +173,7 @@ def decision_from_row(row: Any) -> Decision:
                 why=r["why"],
                 matched=dict(r.get("matched") or {}),
                 failure_modes=tuple(r.get("failure_modes") or ()),
+                shadow=bool(r.get("shadow", False)),
             )
             for r in row.reasons or ()
         ),

@@ -132,7 +132,7 @@ def facets(engine: Engine) -> tuple[list[str], list[str]]:
 
 
 def _entry(row: Any) -> QueueEntry:
-    reasons = [(Lane(r["lane"]), str(r["why"])) for r in row.reasons or ()]
+    reasons = [(Lane(r["lane"]), str(r["why"])) for r in row.reasons or () if not r.get("shadow")]
     return QueueEntry(
         pk=row.pk,
         source=row.source,

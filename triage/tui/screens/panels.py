@@ -74,7 +74,12 @@ def why(ex: Explanation) -> Text:
     for reason in sorted(d.reasons, key=lambda r: -r.lane.severity):
         text.append("● ", style=LANE_STYLE[reason.lane.value].replace(" on ", " "))
         text.append(one_line(reason.rule, 40), style="bold")
-        text.append(f" → {reason.lane.value}\n", style="dim")
+        if reason.shadow:
+            text.append(
+                f" (shadow: would have routed to {reason.lane.value})\n", style="dim italic"
+            )
+        else:
+            text.append(f" → {reason.lane.value}\n", style="dim")
         text.append("  " + one_line(reason.why, 300) + "\n")
         for key, value in reason.matched.items():
             text.append(f"    {one_line(key, 40)} = {_value(value)}\n", style="dim")
