@@ -3,9 +3,10 @@ and every ok/fail verdict in force with the lane and audit flag it was given und
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from triage.models import ItemFact, Lane, ReviewFact
 from triage.storage.convert import utc
@@ -80,4 +81,37 @@ def review_facts(engine: Engine, *, since: datetime | None = None) -> list[Revie
             reviewed_at=utc(row.recorded_at),
         )
         for row in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule that matched an item in its current decision."""
+
+    rule: str
+    lane: Lane
+    shadow: bool
+
+
+def decision_matches(engine: Engine, *, days: int | None = None) -> list[tuple[int, list[Match]]]:
+    """For each item (created in the last ``days`` days before the newest item), the
+    rules its current decision matched."""
+    stmt = select(items_t.c.pk, decisions_t.c.reasons).join(
+        decisions_t, decisions_t.c.pk == items_t.c.decision_pk
+    )
+    with engine.connect() as conn:
+        if days is not None:
+            newest = conn.execute(select(func.max(items_t.c.created_at))).scalar()
+            if newest is not None:
+                stmt = stmt.where(items_t.c.created_at >= utc(newest) - timedelta(days=days))
+        rows = conn.execute(stmt).all()
+    return [
+        (
+            pk,
+            [
+                Match(str(r["rule"]), Lane(r["lane"]), bool(r.get("shadow", False)))
+                for r in reasons or ()
+            ],
+        )
+        for pk, reasons in rows
     ]

@@ -72,6 +72,11 @@ class Reviews:
         }
         try:
             with writing(self.engine) as conn:
+                if values["decision_pk"] is None:
+                    # The decision the reviewer saw: the item's current one.
+                    values["decision_pk"] = conn.execute(
+                        select(items_t.c.decision_pk).where(items_t.c.pk == item_pk)
+                    ).scalar()
                 pk = conn.execute(
                     insert(verdicts_t).returning(verdicts_t.c.pk), values
                 ).scalar_one()

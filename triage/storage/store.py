@@ -287,6 +287,9 @@ class Store:
     def review_facts(self, since: datetime | None = None) -> list[ReviewFact]:
         return analytics.review_facts(self.engine, since=since)
 
+    def decision_matches(self, days: int | None = None) -> list[tuple[int, list[analytics.Match]]]:
+        return analytics.decision_matches(self.engine, days=days)
+
     def facets(self) -> tuple[list[str], list[str]]:
         """The agents and task types present."""
         return queue.facets(self.engine)
