@@ -38,9 +38,9 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from triage.cli import audit, demo, inspect, pull, review, rules
+    from triage.cli import audit, demo, failure_model, inspect, pull, review, rules, stats
 
-    for module in (pull, inspect, review, rules, demo, audit):
+    for module in (pull, inspect, review, rules, demo, audit, stats, failure_model):
         module.register(main)
 
 

@@ -1,0 +1,226 @@
+"""``triage failure-model``: list, add, edit, retire and export the failure model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from triage.cli.common import CliError, console, emit_json, workspace
+
+reviewer_option = click.option(
+    "--reviewer",
+    envvar="TRIAGE_REVIEWER",
+    help="Who makes the change, for the audit log (default: config).",
+)
+
+
+@click.group("failure-model")
+def failure_model() -> None:
+    """The failure model: how outputs go wrong, per task type, with the evidence.
+
+    Every change is recorded in the audit log; retiring and reactivating a mode
+    is for leads.
+    """
+
+
+@failure_model.command("export")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to FILE instead of standard output.",
+)
+@click.pass_context
+def export(ctx: click.Context, output: Path | None) -> None:
+    """The failure model as one markdown document an owner can read."""
+    from triage.failure_model import export_markdown
+
+    with workspace(ctx, announce_rules=False) as ws:
+        document = export_markdown(ws)
+    if output is None:
+        click.echo(document, nl=False)
+        return
+    output.write_text(document, encoding="utf-8")
+    console(err=True).print(f"wrote the failure model to {output}", markup=False)
+
+
+@failure_model.command("list")
+@click.option("--task-type", metavar="T", help="Only modes of T (and those for every task type).")
+@click.option("--json", "as_json", is_flag=True, help="Write the modes as JSON.")
+@click.pass_context
+def list_modes(ctx: click.Context, task_type: str | None, as_json: bool) -> None:
+    """Every failure mode, active and retired, with how often it was found."""
+    from triage.storage.modes import Modes
+
+    with workspace(ctx, announce_rules=False) as ws:
+        modes = ws.reviews.failure_modes(task_type, active_only=False)
+        evidence = Modes(ws.store.engine).mode_evidence(examples=0)
+    if as_json:
+        emit_json([_mode_json(mode, evidence.get(mode.id)) for mode in modes])
+        return
+    if not modes:
+        console().print("No failure modes yet. Add one with `triage failure-model add`.")
+        return
+    out = console()
+    out.print(_modes_table(modes, evidence, out.width))
+
+
+def _mode_json(mode: Any, ev: Any) -> dict[str, Any]:
+    return {
+        "id": mode.id,
+        "task_type": mode.task_type,
+        "title": mode.title,
+        "description": mode.description,
+        "look_for": mode.look_for,
+        "status": mode.status,
+        "failures": ev.failures if ev else 0,
+        "by_lane": ev.by_lane if ev else {},
+        "by_model": ev.by_model if ev else {},
+        "first_seen": ev.first_seen.isoformat() if ev and ev.first_seen else None,
+        "last_seen": ev.last_seen.isoformat() if ev and ev.last_seen else None,
+    }
+
+
+def _modes_table(modes: list[Any], evidence: dict[str, Any], width: int) -> Any:
+    from triage.cli.stats import Cell, Column, fit_table
+
+    columns = [
+        Column("id", flexible=True),
+        Column("task type", flexible=True),
+        Column("status"),
+        Column("found", right=True),
+        Column("last seen"),
+        Column("title", flexible=True, cut_first=True),
+    ]
+    rows: list[list[Cell]] = []
+    for mode in modes:
+        ev = evidence.get(mode.id)
+        rows.append(
+            [
+                (mode.id, ""),
+                (mode.task_type or "(all)", ""),
+                (mode.status, "dim" if mode.status == "retired" else ""),
+                (str(ev.failures if ev else 0), ""),
+                (ev.last_seen.date().isoformat() if ev and ev.last_seen else "–", ""),
+                (mode.title, ""),
+            ]
+        )
+    return fit_table(columns, rows, width)
+
+
+@failure_model.command("add")
+@click.argument("mode_id", metavar="ID")
+@click.option("--title", required=True, help="A short name for the failure.")
+@click.option("--task-type", metavar="T", help="The task type it belongs to (default: all).")
+@click.option("--description", default="", help="What goes wrong.")
+@click.option("--look-for", default="", help="What reviewers check (a checklist item).")
+@reviewer_option
+@click.pass_context
+def add(
+    ctx: click.Context,
+    mode_id: str,
+    title: str,
+    task_type: str | None,
+    description: str,
+    look_for: str,
+    reviewer: str | None,
+) -> None:
+    """Add the failure mode ID."""
+    from triage.failure_model import add_mode
+    from triage.models import FailureMode
+
+    mode = FailureMode(
+        id=mode_id, title=title, task_type=task_type, description=description, look_for=look_for
+    )
+    with workspace(ctx, announce_rules=False) as ws:
+        try:
+            add_mode(ws, mode, actor=reviewer or ws.config.reviewer)
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    console().print(f"added failure mode {mode_id}", markup=False)
+
+
+@failure_model.command("edit")
+@click.argument("mode_id", metavar="ID")
+@click.option("--title", help="New title.")
+@click.option("--description", help="New description of what goes wrong.")
+@click.option("--look-for", help="New checklist text.")
+@click.option("--task-type", metavar="T", help="Move to task type T ('all': every task type).")
+@reviewer_option
+@click.pass_context
+def edit(
+    ctx: click.Context,
+    mode_id: str,
+    title: str | None,
+    description: str | None,
+    look_for: str | None,
+    task_type: str | None,
+    reviewer: str | None,
+) -> None:
+    """Change the failure mode ID (only the fields given)."""
+    from triage.failure_model import UNCHANGED, edit_mode
+
+    if title is None and description is None and look_for is None and task_type is None:
+        raise click.UsageError(
+            "say what to change: --title, --description, --look-for or --task-type"
+        )
+    moved: Any = UNCHANGED if task_type is None else (None if task_type == "all" else task_type)
+    with workspace(ctx, announce_rules=False) as ws:
+        try:
+            edit_mode(
+                ws,
+                mode_id,
+                title=title,
+                description=description,
+                look_for=look_for,
+                task_type=moved,
+                actor=reviewer or ws.config.reviewer,
+            )
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    console().print(f"updated failure mode {mode_id}", markup=False)
+
+
+@failure_model.command("retire")
+@click.argument("mode_id", metavar="ID")
+@click.option("--reason", default="", help="Why, for the audit log.")
+@reviewer_option
+@click.pass_context
+def retire(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) -> None:
+    """Retire the failure mode ID: off the checklist, evidence kept (leads only)."""
+    from triage.failure_model import retire_mode
+
+    with workspace(ctx, announce_rules=False) as ws:
+        before = _status(ws, mode_id)
+        retire_mode(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
+    done = "was already retired" if before == "retired" else "retired"
+    console().print(f"failure mode {mode_id} {done}", markup=False)
+
+
+@failure_model.command("reactivate")
+@click.argument("mode_id", metavar="ID")
+@click.option("--reason", default="", help="Why, for the audit log.")
+@reviewer_option
+@click.pass_context
+def reactivate(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) -> None:
+    """Put the retired failure mode ID back on the checklist (leads only)."""
+    from triage.failure_model import reactivate_mode
+
+    with workspace(ctx, announce_rules=False) as ws:
+        before = _status(ws, mode_id)
+        reactivate_mode(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
+    done = "was already active" if before == "active" else "is active again"
+    console().print(f"failure mode {mode_id} {done}", markup=False)
+
+
+def _status(ws: Any, mode_id: str) -> str:
+    mode = ws.reviews.failure_mode(mode_id)
+    if mode is None:
+        raise LookupError(f"no failure mode {mode_id!r}")
+    return str(mode.status)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(failure_model)

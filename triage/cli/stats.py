@@ -1,0 +1,208 @@
+"""``triage stats``: items, verdicts, failure rates with 95% intervals, escapes of
+``pass`` measured from audit samples, and reviewer minutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+import click
+
+from triage.cli.common import console, emit_json, workspace
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from triage.stats import StatRow
+
+LANE_STYLE = {"deep": "bold red", "scan": "yellow", "pass": "green"}
+HEADERS = {"task_type": "task type", "lane": "lane", "agent": "agent", "model": "model"}
+
+
+def _parse_by(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
+    from triage.stats import KEYS
+
+    keys = tuple(part.strip() for part in value.split(",") if part.strip())
+    unknown = [k for k in keys if k not in KEYS]
+    if unknown or not keys or len(set(keys)) != len(keys):
+        raise click.BadParameter(
+            f"{value!r}: give distinct keys from {', '.join(KEYS)}, separated by commas"
+        )
+    return keys
+
+
+@click.command()
+@click.option(
+    "--by",
+    default="task_type,lane",
+    show_default=True,
+    callback=_parse_by,
+    metavar="KEYS",
+    help="Group by these, comma-separated: task_type, lane, agent, model.",
+)
+@click.option("--period", type=click.Choice(["day", "week"]), help="Also split by day or ISO week.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Only items created in the last N days (today counts as one, UTC).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Write the rows as JSON.")
+@click.pass_context
+def stats(
+    ctx: click.Context, by: tuple[str, ...], period: str | None, days: int | None, as_json: bool
+) -> None:
+    """Per task type and lane (or agent, model version, day or week): items,
+    reviewed, failures, the failure rate with its 95% Wilson interval, the escape
+    rate of pass from audit samples, and reviewer minutes."""
+    from triage.stats import compute_stats
+
+    since = None
+    if days is not None:
+        today = datetime.now(UTC).date() - timedelta(days=days - 1)
+        since = datetime.combine(today, time(), tzinfo=UTC)
+    with workspace(ctx, announce_rules=False) as ws:
+        items = ws.store.item_facts(since=since)
+        reviews = ws.store.review_facts(since=since)
+    rows = compute_stats(items, reviews, by=by, period=period)
+    if as_json:
+        emit_json([row.as_json() for row in rows])
+        return
+    out = console()
+    if not rows:
+        scope = f" in the last {days} days" if days is not None else ""
+        out.print(f"No triaged items{scope}.", markup=False)
+        return
+    out.print(stats_table(rows, by, period, out.width))
+
+
+def stats_table(rows: list[StatRow], by: tuple[str, ...], period: str | None, width: int) -> Table:
+    """The rows as a table that fits ``width``: numbers keep their size, names are cut."""
+    columns = [Column(HEADERS[key], flexible=True) for key in by]
+    if period:
+        columns.append(Column(period))
+    columns += [Column(name, right=True) for name in ("items", "reviewed", "failed")]
+    columns.append(Column("rate (95% CI)", right=True))
+    # Escapes belong to pass; without lanes in the table they would have no row to sit in.
+    show_escapes = "lane" in by
+    if show_escapes:
+        columns.append(Column("escapes", right=True))
+    columns.append(Column("min", right=True))
+    cells: list[list[Cell]] = []
+    for row in rows:
+        line: list[Cell] = []
+        for key in by:
+            if key == "lane" and row.lane is not None:
+                line.append((row.lane.value, LANE_STYLE[row.lane.value]))
+            else:
+                line.append((str(getattr(row, key) or ""), ""))
+        if period:
+            line.append((row.period or "", ""))
+        line += [(str(row.items), ""), (str(row.reviewed), ""), (str(row.failures), "")]
+        line.append((_with_interval(row.rate, row.ci_low, row.ci_high), ""))
+        if show_escapes:
+            line.append((_escapes(row), ""))
+        line.append((f"{row.minutes:.1f}", ""))
+        cells.append(line)
+    return fit_table(columns, cells, width)
+
+
+Cell = tuple[str, str]
+"""A cell's text (untrusted: made inert and cut to fit) and its style."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of :func:`fit_table`. Flexible columns are cut when the table is too
+    wide, ``cut_first`` ones (long free text) before the others."""
+
+    header: str
+    right: bool = False
+    flexible: bool = False
+    cut_first: bool = False
+
+
+def fit_table(columns: list[Column], rows: list[list[Cell]], width: int) -> Table:
+    """One line per row at any ``width``: fixed columns keep their size, and the
+    widest flexible columns are cut until the table fits (rich would rather squash
+    every column or drop some). Every cell is shown as plain text after
+    :func:`~triage.inert.one_line`."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from triage.inert import one_line
+
+    flat = [[one_line(text, 200) for text, _ in row] for row in rows]
+    sizes = [
+        max([len(col.header), *(len(row[i]) for row in flat)]) for i, col in enumerate(columns)
+    ]
+    over = sum(sizes) + len(columns) - 1 - width
+    for first_only, floor in ((True, 12), (False, 6)):
+        cuttable = [
+            i for i, col in enumerate(columns) if col.flexible and (col.cut_first or not first_only)
+        ]
+        while over > 0:
+            widest = max(cuttable, key=lambda i: sizes[i], default=None)
+            if widest is None or sizes[widest] <= floor:
+                break
+            sizes[widest] -= 1
+            over -= 1
+    table = Table(box=None, pad_edge=False, collapse_padding=True, header_style="bold")
+    for col, size in zip(columns, sizes, strict=True):
+        table.add_column(
+            Text(col.header if len(col.header) <= size else col.header[: size - 1] + "\u2026"),
+            justify="right" if col.right else "left",
+            no_wrap=True,
+            min_width=size,
+            max_width=size,
+        )
+    for row, texts in zip(rows, flat, strict=True):
+        table.add_row(
+            *(
+                Text(one_line(text, size) if len(text) > size else text, style=style)
+                for (_, style), text, size in zip(row, texts, sizes, strict=True)
+            )
+        )
+    return table
+
+
+def _with_interval(rate: float | None, low: float | None, high: float | None) -> str:
+    if rate is None:
+        return "–"
+    return f"{percent(rate)} ({interval(low, high)})"
+
+
+def _is_pass(row: StatRow) -> bool:
+    return row.lane is not None and row.lane.value == "pass"
+
+
+def _escapes(row: StatRow) -> str:
+    if not row.samples:
+        return "no samples" if _is_pass(row) else ""
+    return f"{row.escapes}/{row.samples} " + _with_interval(
+        row.escape_rate, row.escape_ci_low, row.escape_ci_high
+    )
+
+
+def _number(share: float) -> str:
+    value = share * 100
+    if value == 0 or value >= 10:
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def percent(share: float | None) -> str:
+    """``0.29`` as ``29%``, small shares with a decimal (``2.5%``); ``–`` for none."""
+    return "–" if share is None else _number(share) + "%"
+
+
+def interval(low: float | None, high: float | None) -> str:
+    """A 95% interval as ``15–47%``; ``–`` when there were no reviews."""
+    if low is None or high is None:
+        return "–"
+    return f"{_number(low)}–{_number(high)}%"
+
+
+def register(group: click.Group) -> None:
+    group.add_command(stats)
