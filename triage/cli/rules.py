@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from triage.cli.common import console, emit_json, load_config
+from triage.cli.learn import backtest_command, suggest_command
 
 
 @click.group()
@@ -70,3 +71,7 @@ def check(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
 
 def register(group: click.Group) -> None:
     group.add_command(rules)
+
+
+rules.add_command(backtest_command)
+rules.add_command(suggest_command)
