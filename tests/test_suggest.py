@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from test_backtest import fail_ids, handoff, open_workspace, rules_copy, seed
 
+from triage.accept import apply_suggestion, dismiss_suggestion
 from triage.models import ItemFact, Lane, ReviewFact
 from triage.rules import check_rules, load_rules
 from triage.service import NotALead, Workspace, shipped_rules_dir
@@ -26,8 +27,6 @@ from triage.suggest import (
     Suggestion,
     SuggestionError,
     Thresholds,
-    apply_suggestion,
-    dismiss_suggestion,
     propose,
     suggest,
 )

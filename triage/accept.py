@@ -134,7 +134,7 @@ def apply_suggestion(
         )
     except BaseException:
         if started:
-            _restore(folder, ruleset.files, changed)
+            restore(folder, ruleset.files, changed)
         raise
     workspace.rules(reload=True)
     lanes = workspace.retriage()
@@ -149,7 +149,7 @@ def apply_suggestion(
     )
 
 
-def _restore(folder: Path, old_files: Mapping[str, str], changed: Sequence[str]) -> None:
+def restore(folder: Path, old_files: Mapping[str, str], changed: Sequence[str]) -> None:
     """Put back the files of a change whose record failed to commit."""
     from triage.rules.edit import write_files
 

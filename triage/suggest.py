@@ -600,23 +600,3 @@ def _still_dismissed(proposal: Suggestion, answer: SuggestionAnswer | None) -> b
         and answer.decision == DISMISSED
         and proposal.evidence.same_counts(answer.evidence)
     )
-
-
-from triage.accept import (  # noqa: E402  (accepting builds on everything above)
-    ApplyResult,
-    apply_suggestion,
-    dismiss_suggestion,
-    find_suggestion,
-)
-
-__all__ = [
-    "ApplyResult",
-    "Suggestion",
-    "SuggestionError",
-    "Thresholds",
-    "apply_suggestion",
-    "dismiss_suggestion",
-    "find_suggestion",
-    "propose",
-    "suggest",
-]

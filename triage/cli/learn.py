@@ -105,7 +105,8 @@ def suggest_command(
     in the audit log and re-triages; --dismiss ID --reason TEXT hides it until its
     evidence changes. Both are for leads.
     """
-    from triage.suggest import SuggestionError, apply_suggestion, dismiss_suggestion, suggest
+    from triage.accept import apply_suggestion, dismiss_suggestion
+    from triage.suggest import SuggestionError, suggest
 
     if apply_id and dismiss_id:
         raise click.UsageError("give --apply or --dismiss, not both")
