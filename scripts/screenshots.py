@@ -22,14 +22,17 @@ from textual.widgets import Input
 from triage.config import Config
 from triage.demo import build_workspace
 from triage.tui.app import TriageApp, make_app
+from triage.tui.screens.failure_model import FailureModelScreen
 from triage.tui.screens.item import ItemScreen
 from triage.tui.screens.queue import QueueScreen
+from triage.tui.screens.rules import RulesScreen
+from triage.tui.screens.stats import StatsScreen
 
 SIZE = (140, 40)
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
-    for _ in range(500):
+    for _ in range(1500):
         if condition():
             return
         await pilot.pause(0.02)
@@ -92,6 +95,24 @@ async def shoot(config: Config, out: Path) -> list[Path]:
         await until(pilot, lambda: screen.plan is not None and screen.view is not None)
         await pilot.pause(0.2)
         save("time-box")
+        await pilot.press("escape")
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, RulesScreen))
+        rules = app.screen
+        assert isinstance(rules, RulesScreen)
+        await until(pilot, lambda: rules.ruleset is not None and bool(rules.suggestions))
+        await pilot.pause(0.3)
+        save("rules")
+        await pilot.press("escape")
+        await pilot.press("S")
+        await until(pilot, lambda: isinstance(app.screen, StatsScreen))
+        await pilot.pause(1.0)
+        save("stats")
+        await pilot.press("escape")
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, FailureModelScreen))
+        await pilot.pause(1.0)
+        save("failure-model")
     return shots
 
 

@@ -58,6 +58,9 @@ class TriageApp(App[None]):
     TITLE = "triage"
     COMMANDS = App.COMMANDS | {ItemCommands}
     BINDINGS = [
+        Binding("R", "open('rules')", "Rules", id="open-rules"),
+        Binding("S", "open('stats')", "Stats", id="open-stats"),
+        Binding("M", "open('model')", "Failure model", id="open-model"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", show=False),
     ]
@@ -136,13 +139,52 @@ class TriageApp(App[None]):
             )
             yield SystemCommand("queue: search", "Fuzzy search the queue", queue.action_search)
             yield SystemCommand("queue: reload", "Reload from the database", queue.reload)
+        yield SystemCommand(
+            "rules: open", "Rules, suggestions and backtests", partial(self.action_open, "rules")
+        )
+        yield SystemCommand(
+            "stats: open", "Failure rates and trends", partial(self.action_open, "stats")
+        )
+        yield SystemCommand(
+            "failure model: open",
+            "Every failure mode with evidence",
+            partial(self.action_open, "model"),
+        )
+        yield SystemCommand(
+            "export: failure model", "Write failure-model.md here", self._export_model
+        )
         yield SystemCommand("help: keys", "Every key and what it does", self.action_help)
+
+    def action_open(self, name: str) -> None:
+        """Open the rules, statistics or failure-model screen over the queue."""
+        if self.workspace is None:
+            self.notify("Still opening the database…", timeout=2)
+            return
+        from triage.tui.screens.failure_model import FailureModelScreen
+        from triage.tui.screens.rules import RulesScreen
+        from triage.tui.screens.stats import StatsScreen
+
+        screens = {"rules": RulesScreen, "stats": StatsScreen, "model": FailureModelScreen}
+        wanted = screens[name]
+        if not isinstance(self.screen, wanted):
+            self.push_screen(wanted())
 
     def action_help(self) -> None:
         from triage.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def _export_model(self) -> None:
+        from pathlib import Path
+
+        from triage.failure_model import export_markdown
+
+        if self.workspace is None:
+            return
+        path = Path.cwd() / "failure-model.md"
+        path.write_text(export_markdown(self.workspace), encoding="utf-8")
+        self.notify(f"Wrote {path}", markup=False)
 
     def on_unmount(self) -> None:
         if self.workspace is not None:

@@ -162,13 +162,14 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="note-cancel"),
     ]
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str = "", *, title: str = "Note for the record") -> None:
         super().__init__()
         self.initial = text
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(id="note"):
-            yield Label(Text("Note for the record", style="bold"))
+            yield Label(Text(self.title_text, style="bold"))
             yield TextArea(self.initial, id="note-text", soft_wrap=True)
             yield Label("ctrl+s: save · esc: cancel", id="note-help")
 
@@ -267,6 +268,65 @@ class FilterDialog(ModalScreen[Filters | None]):
                 task_type=task if isinstance(task, str) else None,
             )
         )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class RuleEditor(ModalScreen[dict[str, object] | None]):
+    """Edit a rule's lane, why, condition, owner and shadow flag, or write a new
+    draft (with an id). The result is validated before anything is saved."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="rule-save"),
+        Binding("escape", "cancel", "Cancel", id="rule-cancel"),
+    ]
+
+    def __init__(self, values: dict[str, object], *, new: bool = False) -> None:
+        super().__init__()
+        self.values = values
+        self.new = new
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Checkbox, Select
+
+        title = "New shadow rule" if self.new else f"Edit {one_line(str(self.values['id']), 50)}"
+        with Vertical(id="rule-editor"):
+            yield Label(Text(title, style="bold"))
+            if self.new:
+                yield Label("Id (lowercase letters, digits, dashes)")
+                yield Input(str(self.values.get("id", "")), id="rule-id")
+            yield Label("Lane")
+            yield Select(
+                [("deep", "deep"), ("scan", "scan"), ("pass", "pass")],
+                value=str(self.values.get("lane", "scan")),
+                allow_blank=False,
+                id="rule-lane",
+            )
+            yield Label("Why (the sentence a reviewer sees)")
+            yield Input(str(self.values.get("why", "")), id="rule-why")
+            yield Label("When (condition)")
+            yield TextArea(str(self.values.get("when", "")), id="rule-when", soft_wrap=True)
+            yield Label("Owner")
+            yield Input(str(self.values.get("owner", "")), id="rule-owner")
+            yield Checkbox(
+                "shadow: record matches only", bool(self.values.get("shadow")), id="rule-shadow"
+            )
+            yield Label("ctrl+s: validate and save · esc: cancel", classes="help-line")
+
+    def action_save(self) -> None:
+        from textual.widgets import Checkbox, Select
+
+        values: dict[str, object] = {
+            "lane": self.query_one("#rule-lane", Select).value,
+            "why": self.query_one("#rule-why", Input).value.strip(),
+            "when": self.query_one("#rule-when", TextArea).text.strip(),
+            "owner": self.query_one("#rule-owner", Input).value.strip(),
+            "shadow": self.query_one("#rule-shadow", Checkbox).value,
+        }
+        if self.new:
+            values["id"] = self.query_one("#rule-id", Input).value.strip()
+        self.dismiss(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

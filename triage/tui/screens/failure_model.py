@@ -1,0 +1,227 @@
+"""The failure model: every mode with its evidence; edit in markdown with a preview,
+retire or reactivate (leads), export for owners."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from triage.inert import inert, one_line
+from triage.models import FailureMode
+
+if TYPE_CHECKING:
+    from triage.storage.modes import ModeEvidence
+    from triage.tui.app import TriageApp
+
+
+def mode_markdown(mode: FailureMode, evidence: ModeEvidence | None) -> str:
+    """The preview of one mode. Its texts are the team's own markdown (made inert);
+    agent output appears only in fenced excerpts."""
+    from triage.failure_model import code, fenced
+
+    lines = [f"# {inert(mode.title)}", ""]
+    scope = mode.task_type or "all task types"
+    lines += [f"`{mode.id}` · {inert(scope)} · **{mode.status}**", ""]
+    lines += ["## What goes wrong", "", inert(mode.description) or "_not written yet_", ""]
+    lines += ["## What reviewers look for", "", inert(mode.look_for) or "_not written yet_", ""]
+    if evidence is None or not evidence.failures:
+        lines += ["## Evidence", "", "Not found in any verdict yet."]
+        return "\n".join(lines)
+    by_lane = ", ".join(f"{lane} {n}" for lane, n in sorted(evidence.by_lane.items()))
+    by_model = ", ".join(f"{code(model)} {n}" for model, n in sorted(evidence.by_model.items()))
+    lines += ["## Evidence", "", f"Found **{evidence.failures}** times ({by_lane}); {by_model}."]
+    if evidence.first_seen and evidence.last_seen:
+        lines.append(f"First {evidence.first_seen:%Y-%m-%d}, last {evidence.last_seen:%Y-%m-%d}.")
+    for example in evidence.examples[:3]:
+        lines += ["", f"**{code(example.ref)}** by {inert(example.reviewer)}: "
+                  f"{inert(example.note) or '(no note)'}", ""]  # fmt: skip
+        lines += fenced(example.excerpt)
+    return "\n".join(lines)
+
+
+class ModeEditor(ModalScreen[dict[str, str] | None]):
+    """Edit a mode's title, what goes wrong and what to look for (markdown), with a
+    live preview. ctrl+s saves, escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="mode-save"),
+        Binding("escape", "cancel", "Cancel", id="mode-cancel"),
+    ]
+
+    def __init__(self, mode: FailureMode) -> None:
+        super().__init__()
+        self.mode = mode
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="mode-editor"):
+            with Vertical(id="mode-fields"):
+                yield Label(Text(f"Edit {one_line(self.mode.id, 50)}", style="bold"))
+                yield Label("Title")
+                yield Input(self.mode.title, id="mode-title")
+                yield Label("What goes wrong (markdown)")
+                yield TextArea(self.mode.description, id="mode-description", soft_wrap=True)
+                yield Label("What reviewers look for (markdown)")
+                yield TextArea(self.mode.look_for, id="mode-look-for", soft_wrap=True)
+                yield Label("ctrl+s: save · esc: cancel", classes="help-line")
+            with VerticalScroll(id="mode-preview-box"):
+                yield Markdown(id="mode-preview")
+
+    def on_mount(self) -> None:
+        self._preview()
+
+    @on(TextArea.Changed)
+    @on(Input.Changed)
+    def _preview(self) -> None:
+        draft = FailureMode(
+            id=self.mode.id,
+            title=self.query_one("#mode-title", Input).value,
+            task_type=self.mode.task_type,
+            description=self.query_one("#mode-description", TextArea).text,
+            look_for=self.query_one("#mode-look-for", TextArea).text,
+            status=self.mode.status,
+        )
+        self.query_one("#mode-preview", Markdown).update(mode_markdown(draft, None))
+
+    def action_save(self) -> None:
+        self.dismiss(
+            {
+                "title": self.query_one("#mode-title", Input).value.strip() or self.mode.title,
+                "description": self.query_one("#mode-description", TextArea).text.strip(),
+                "look_for": self.query_one("#mode-look-for", TextArea).text.strip(),
+            }
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FailureModelScreen(Screen[None]):
+    """Modes on the left (by task type), the selected one on the right."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="model-back"),
+        Binding("e", "edit", "Edit", id="model-edit"),
+        Binding("r", "retire", "Retire/reactivate", id="model-retire"),
+        Binding("x", "export", "Export", id="model-export"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.modes: list[FailureMode] = []
+        self.evidence: dict[str, ModeEvidence] = {}
+
+    @property
+    def triage_app(self) -> TriageApp:
+        from triage.tui.app import TriageApp
+
+        assert isinstance(self.app, TriageApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Failure model · loading…", style="bold"), id="model-title")
+        with Horizontal(id="model-body"):
+            yield OptionList(id="model-list")
+            with VerticalScroll(id="model-side"):
+                yield Markdown(id="model-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#model-list", OptionList).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="model", description="modes")
+    def _load(self, keep: str | None = None) -> None:
+        from triage.storage.modes import Modes
+
+        workspace = self.triage_app.workspace
+        if workspace is None:
+            return
+        modes = workspace.reviews.failure_modes(active_only=False)
+        evidence = Modes(workspace.store.engine).mode_evidence()
+        self.app.call_from_thread(self._show, modes, evidence, keep)
+
+    def _show(
+        self, modes: list[FailureMode], evidence: dict[str, ModeEvidence], keep: str | None
+    ) -> None:
+        self.modes = sorted(modes, key=lambda m: (m.status != "active", m.task_type or "", m.id))
+        self.evidence = evidence
+        options = self.query_one("#model-list", OptionList)
+        options.clear_options()
+        for mode in self.modes:
+            found = evidence[mode.id].failures if mode.id in evidence else 0
+            label = Text()
+            label.append(f"{found:>3} ", style="bold red" if found else "dim")
+            label.append(one_line(mode.title, 44), style="" if mode.status == "active" else "dim")
+            label.append(f"  {one_line(mode.task_type or 'all', 20)}", style="dim")
+            if mode.status != "active":
+                label.append("  retired", style="italic dim")
+            options.add_option(Option(label, id=mode.id))
+        active = sum(1 for m in self.modes if m.status == "active")
+        self.query_one("#model-title", Static).update(
+            Text(f"Failure model · {active} active, {len(self.modes) - active} retired", "bold")
+        )
+        if self.modes:
+            ids = [m.id for m in self.modes]
+            options.highlighted = ids.index(keep) if keep in ids else 0
+
+    @on(OptionList.OptionHighlighted, "#model-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        mode = self._current()
+        if mode is not None:
+            self.query_one("#model-detail", Markdown).update(
+                mode_markdown(mode, self.evidence.get(mode.id))
+            )
+
+    def _current(self) -> FailureMode | None:
+        index = self.query_one("#model-list", OptionList).highlighted
+        return self.modes[index] if index is not None and index < len(self.modes) else None
+
+    def action_edit(self) -> None:
+        mode = self._current()
+        if mode is not None:
+            self.app.push_screen(ModeEditor(mode), lambda changes: self._save(mode, changes))
+
+    def _save(self, mode: FailureMode, changes: dict[str, str] | None) -> None:
+        from triage.failure_model import edit_mode
+
+        workspace = self.triage_app.workspace
+        if changes is None or workspace is None:
+            return
+        edit_mode(workspace, mode.id, actor=self.triage_app.config.reviewer, **changes)
+        self.notify(f"Saved {mode.id} (audited)", markup=False)
+        self._load(mode.id)
+
+    def action_retire(self) -> None:
+        from triage.failure_model import reactivate_mode, retire_mode
+
+        mode = self._current()
+        workspace = self.triage_app.workspace
+        if mode is None or workspace is None:
+            return
+        change = retire_mode if mode.status == "active" else reactivate_mode
+        try:
+            changed = change(workspace, mode.id, actor=self.triage_app.config.reviewer)
+        except PermissionError as exc:
+            self.notify(str(exc), severity="error", markup=False, timeout=8)
+            return
+        self.notify(f"{mode.id} is now {changed.status} (audited)", markup=False)
+        self._load(mode.id)
+
+    def action_export(self) -> None:
+        from triage.failure_model import export_markdown
+
+        workspace = self.triage_app.workspace
+        if workspace is None:
+            return
+        path = Path.cwd() / "failure-model.md"
+        path.write_text(export_markdown(workspace), encoding="utf-8")
+        self.notify(f"Wrote {path}", markup=False)

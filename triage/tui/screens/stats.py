@@ -1,0 +1,127 @@
+"""Statistics: failure rates with their intervals per task type and lane, and the
+daily trend of each task type with model changes marked."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+
+from triage.inert import one_line
+
+if TYPE_CHECKING:
+    from triage.stats import StatRow, TrendPoint
+    from triage.tui.app import TriageApp
+
+LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.0f}%"
+
+
+def interval(low: float | None, high: float | None) -> str:
+    if low is None or high is None:
+        return "—"
+    return f"{100 * low:.0f}–{100 * high:.0f}%"
+
+
+class StatsScreen(Screen[None]):
+    """Per task type × lane: items, reviewed, failures, rate with its 95% interval,
+    minutes, and the escape rate of pass from audit samples."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="stats-back")]
+
+    @property
+    def triage_app(self) -> TriageApp:
+        from triage.tui.app import TriageApp
+
+        assert isinstance(self.app, TriageApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Statistics · loading…", style="bold"), id="stats-title")
+        with Horizontal(id="stats-body"):
+            yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
+            yield VerticalScroll(id="trends")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#stats-table", DataTable)
+        table.add_columns(
+            "task type", "lane", "items", "reviewed", "failed", "rate", "95% CI", "min",
+            "escapes (pass)",
+        )  # fmt: skip
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="stats", description="stats")
+    def _load(self) -> None:
+        from triage.stats import compute_stats, trend
+
+        workspace = self.triage_app.workspace
+        if workspace is None:
+            return
+        items = workspace.store.item_facts()
+        reviews = workspace.store.review_facts()
+        rows = compute_stats(items, reviews)
+        task_types = sorted({row.task_type for row in rows if row.task_type})
+        trends = {task: trend(items, reviews, task_type=task) for task in task_types}
+        self.app.call_from_thread(self._show, rows, trends)
+
+    def _show(self, rows: list[StatRow], trends: dict[str, list[TrendPoint]]) -> None:
+        table = self.query_one("#stats-table", DataTable)
+        table.clear()
+        for row in rows:
+            lane = row.lane.value if row.lane else "—"
+            escapes = (
+                f"{row.escapes}/{row.samples} {interval(row.escape_ci_low, row.escape_ci_high)}"
+                if row.samples
+                else ""
+            )
+            table.add_row(
+                Text(one_line(row.task_type or "—", 24)),
+                Text(lane, style=LANE_STYLE.get(lane, "")),
+                str(row.items),
+                str(row.reviewed),
+                str(row.failures),
+                percent(row.rate),
+                interval(row.ci_low, row.ci_high),
+                f"{row.minutes:.0f}",
+                escapes,
+            )
+        reviewed = sum(row.reviewed for row in rows)
+        failures = sum(row.failures for row in rows)
+        title = Text("Statistics ", style="bold")
+        title.append(f"{reviewed} reviewed, {failures} failed; daily trend per task type →")
+        self.query_one("#stats-title", Static).update(title)
+        box = self.query_one("#trends", VerticalScroll)
+        box.remove_children()
+        for task, points in trends.items():
+            box.mount(*trend_widgets(task, points))
+
+
+def trend_widgets(task: str, points: list[TrendPoint]) -> list[Label | Sparkline]:
+    """A title, a sparkline of the daily failure rate, and the model changes."""
+    rates = [100 * (p.rate or 0.0) for p in points]
+    latest = next((p for p in reversed(points) if p.rate is not None), None)
+    head = Text(one_line(task, 30), style="bold")
+    if latest is not None:
+        head.append(f"  {percent(latest.rate)} on {latest.period}", style="dim")
+    widgets: list[Label | Sparkline] = [Label(head), Sparkline(rates, summary_function=max)]
+    changes = [(p.period, agent, model) for p in points for agent, model in p.new_models]
+    if changes:
+        note = Text("model change: ", style="italic magenta")
+        note.append(
+            ", ".join(
+                f"{one_line(agent, 20)} → {one_line(model, 30)} from {day}"
+                for day, agent, model in changes
+            )
+        )
+        widgets.append(Label(note))
+    return widgets
