@@ -19,6 +19,7 @@ from triage.models import FailureMode
 from triage.storage.modes import UNCHANGED, ModeEvidence, ModeExample, Modes, _Unchanged
 
 if TYPE_CHECKING:
+    from triage.rules import Rule
     from triage.service import Workspace
 
 __all__ = [
@@ -98,7 +99,7 @@ def export_markdown(ws: Workspace) -> str:
     """The whole failure model of ``ws`` as markdown (see :func:`render_markdown`)."""
     modes = ws.reviews.failure_modes(active_only=False)
     evidence = Modes(ws.store.engine).mode_evidence(examples=EXAMPLES)
-    return render_markdown(modes, evidence)
+    return render_markdown(modes, evidence, rules=ws.rules().ruleset.rules)
 
 
 # -- the document ------------------------------------------------------------------
@@ -126,12 +127,15 @@ def render_markdown(
     *,
     as_of: date | None = None,
     examples: int = EXAMPLES,
+    rules: Sequence[Rule] = (),
 ) -> str:
     """One markdown document: an intro, then per task type (modes for every task type
     first, under "All task types", then task types in order) each active mode, most
     often found first, with what goes wrong, what to look for, how often and where
     it was found and a trend, and up to ``examples`` examples; retired modes last.
-    ``as_of`` (default: the day of the newest evidence) anchors the trends."""
+    ``as_of`` (default: the day of the newest evidence) anchors the trends. ``rules``
+    (the rule set in force) tells, per mode, what is being done about it: the rules
+    that name it and the lane they send items to."""
     if as_of is None:
         seen = [ev.last_seen.date() for ev in evidence.values() if ev.last_seen is not None]
         as_of = max(seen, default=None)
@@ -145,7 +149,7 @@ def render_markdown(
         lines += ["", f"## {ALL_TASK_TYPES if task_type is None else code(task_type)}"]
         ranked = sorted(groups[task_type], key=lambda m: (-_failures(evidence, m), m.id))
         for mode in ranked:
-            lines += _mode_section(mode, evidence.get(mode.id), as_of, examples)
+            lines += _mode_section(mode, evidence.get(mode.id), as_of, examples, rules)
     if retired:
         lines += ["", "## Retired failure modes", ""]
         lines += [_retired_line(m, evidence.get(m.id)) for m in retired]
@@ -173,8 +177,24 @@ def _intro(active: list[FailureMode], retired: list[FailureMode], as_of: date | 
     return lines
 
 
+def _answer(mode: FailureMode, rules: Sequence[Rule]) -> list[str]:
+    """What is being done about a mode: the rules that name it."""
+    named = [r for r in rules if mode.id in r.failure_modes and r.enabled]
+    if not named:
+        return ["", "**What is being done.** No rule names this mode yet; reviewers check for it."]
+    parts = []
+    for rule in sorted(named, key=lambda r: (-r.lane.severity, r.id)):
+        state = " (shadow: being tried out)" if rule.shadow else ""
+        parts.append(f"{code(rule.id)} sends matching items to {rule.lane.value}{state}")
+    return ["", "**What is being done.** " + "; ".join(parts) + "."]
+
+
 def _mode_section(
-    mode: FailureMode, ev: ModeEvidence | None, as_of: date | None, examples: int
+    mode: FailureMode,
+    ev: ModeEvidence | None,
+    as_of: date | None,
+    examples: int,
+    rules: Sequence[Rule],
 ) -> list[str]:
     scope = (
         "applies to every task type"
@@ -186,7 +206,7 @@ def _mode_section(
     lines += _labelled("What to look for", mode.look_for)
     if ev is None or not ev.failures or ev.first_seen is None or ev.last_seen is None:
         lines += ["**How often.** Not found in any fail verdict yet."]
-        return lines
+        return lines + _answer(mode, rules)
     first, last = ev.first_seen.date().isoformat(), ev.last_seen.date().isoformat()
     if first == last:
         where = "an item" if ev.failures == 1 else "items"
@@ -205,6 +225,7 @@ def _mode_section(
         "- By lane: " + _counts(ev.by_lane.items(), lambda lane: lane),
         "- By model version: " + _counts(ev.by_model.items(), code),
     ]
+    lines += _answer(mode, rules)
     shown = ev.examples[: max(0, examples)]
     if shown:
         lines += ["", "**Examples**"]
