@@ -28,7 +28,8 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
     Sorts each output into deep (read closely), scan (quick look) or pass
     (automated checks only) by the documented rules in rules/, and explains why.
-    With no command, shows today's queue.
+    With no command, opens the reviewer app (on a terminal; otherwise it prints
+    today's queue).
     """
     ctx.obj = {"config_path": config_path}
     if ctx.invoked_subcommand is None:
