@@ -178,3 +178,25 @@ async def test_app_level_screens_need_an_open_database(
         await until(pilot, lambda: isinstance(app.screen, StatsScreen))
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, StatsScreen))
+
+
+async def test_a_failure_mode_can_be_added_on_its_screen(lead_config: Config) -> None:
+    app = lead_app(lead_config)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, queue_ready(app))
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, FailureModelScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: app.screen.__class__.__name__ == "ModeEditor")
+        app.screen.query_one("#mode-title", Input).value = "Hands off to the wrong team"
+        app.screen.query_one("#mode-task", Input).value = "handoff"
+        app.screen.query_one("#mode-look-for", TextArea).text = "The queue named in the output."
+        await pilot.press("ctrl+s")
+        ws = app.workspace
+        assert ws is not None
+        await until(
+            pilot, lambda: ws.reviews.failure_mode("hands-off-to-the-wrong-team") is not None
+        )
+        mode = ws.reviews.failure_mode("hands-off-to-the-wrong-team")
+        assert mode is not None and mode.task_type == "handoff"
+        assert mode.look_for == "The queue named in the output."

@@ -57,14 +57,21 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
         Binding("escape", "cancel", "Cancel", id="mode-cancel"),
     ]
 
-    def __init__(self, mode: FailureMode) -> None:
+    def __init__(self, mode: FailureMode, *, new: bool = False) -> None:
         super().__init__()
         self.mode = mode
+        self.new = new
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="mode-editor"):
             with Vertical(id="mode-fields"):
-                yield Label(Text(f"Edit {one_line(self.mode.id, 50)}", style="bold"))
+                heading = "New failure mode" if self.new else f"Edit {one_line(self.mode.id, 50)}"
+                yield Label(Text(heading, style="bold"))
+                if self.new:
+                    yield Label("Id (lowercase, dashes) · task type (empty: every task type)")
+                    with Horizontal(classes="mode-new-row"):
+                        yield Input(self.mode.id, placeholder="wrong-refund-amount", id="mode-id")
+                        yield Input(self.mode.task_type or "", placeholder="refund", id="mode-task")
                 yield Label("Title")
                 yield Input(self.mode.title, id="mode-title")
                 yield Label("What goes wrong (markdown)")
@@ -92,13 +99,15 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
         self.query_one("#mode-preview", Markdown).update(mode_markdown(draft, None))
 
     def action_save(self) -> None:
-        self.dismiss(
-            {
-                "title": self.query_one("#mode-title", Input).value.strip() or self.mode.title,
-                "description": self.query_one("#mode-description", TextArea).text.strip(),
-                "look_for": self.query_one("#mode-look-for", TextArea).text.strip(),
-            }
-        )
+        values = {
+            "title": self.query_one("#mode-title", Input).value.strip() or self.mode.title,
+            "description": self.query_one("#mode-description", TextArea).text.strip(),
+            "look_for": self.query_one("#mode-look-for", TextArea).text.strip(),
+        }
+        if self.new:
+            values["id"] = self.query_one("#mode-id", Input).value.strip()
+            values["task_type"] = self.query_one("#mode-task", Input).value.strip()
+        self.dismiss(values)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -109,6 +118,7 @@ class FailureModelScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="model-back"),
+        Binding("n", "new", "New mode", id="model-new"),
         Binding("e", "edit", "Edit", id="model-edit"),
         Binding("r", "retire", "Retire/reactivate", id="model-retire"),
         Binding("x", "export", "Export", id="model-export"),
@@ -189,6 +199,35 @@ class FailureModelScreen(Screen[None]):
         mode = self._current()
         if mode is not None:
             self.app.push_screen(ModeEditor(mode), lambda changes: self._save(mode, changes))
+
+    def action_new(self) -> None:
+        blank = FailureMode(id="", title="")
+        self.app.push_screen(ModeEditor(blank, new=True), self._created)
+
+    def _created(self, values: dict[str, str] | None) -> None:
+        from triage.failure_model import add_mode
+        from triage.tui.screens.modals import slug
+
+        workspace = self.triage_app.workspace
+        if values is None or workspace is None:
+            return
+        mode_id = slug(values.get("id") or values["title"])
+        if not values["title"]:
+            self.notify("A failure mode needs a title.", severity="warning", timeout=4)
+            return
+        mode = FailureMode(
+            id=mode_id,
+            title=values["title"],
+            task_type=values.get("task_type") or None,
+            description=values["description"],
+            look_for=values["look_for"],
+        )
+        if workspace.reviews.failure_mode(mode_id) is not None:
+            self.notify(f"{mode_id} exists already; edit it instead.", severity="warning")
+            return
+        add_mode(workspace, mode, actor=self.triage_app.config.reviewer)
+        self.notify(f"Added {mode_id} (audited)", markup=False)
+        self._load(mode_id)
 
     def _save(self, mode: FailureMode, changes: dict[str, str] | None) -> None:
         from triage.failure_model import edit_mode
