@@ -22,7 +22,8 @@ from triage.storage.engine import make_engine, migrate
 PG_URL = os.environ.get("TRIAGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("TRIAGE_REQUIRE_PG") == "1"
 TABLES = (
-    "audit, audit_head, verdict_mode, verdict, failure_mode, decision, item_revision, item, ruleset"
+    "audit, audit_head, verdict_mode, verdict, failure_mode, decision, item_revision, item, "
+    "ruleset, suggestion_decision, source_state, outbox"
 )
 
 

@@ -28,7 +28,7 @@ def test_migrate_creates_a_fresh_sqlite_file(tmp_path) -> None:  # type: ignore[
         fks = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
         version = conn.exec_driver_sql("select version_num from alembic_version").scalar()
     engine.dispose()
-    assert (mode, fks, version) == ("wal", 1, "0004")
+    assert (mode, fks, version) == ("wal", 1, "0005")
 
 
 def test_head_constant_matches_the_scripts() -> None:

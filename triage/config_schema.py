@@ -8,26 +8,60 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+SourceKind = Literal["jsonl", "http", "langfuse", "langsmith", "otlp", "promptfoo", "openclaw"]
+
+
 class SourceConfig(BaseModel):
-    """One ``[sources.NAME]`` table."""
+    """One ``[sources.NAME]`` table: where a team's agents log, and how to read it.
+    Credentials are never here: only the names of the environment variables that
+    hold them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["jsonl", "http"]
-    """``jsonl`` (a file or folder) or ``http`` (a JSON endpoint)."""
+    kind: SourceKind
+    """``jsonl`` (native files), ``http`` (a JSON endpoint), ``langfuse``,
+    ``langsmith`` (their APIs), ``otlp`` (OTLP/JSON trace exports), ``promptfoo``
+    (``results.json``), ``openclaw`` (session transcripts or trajectory exports)."""
     url: str | None = None
-    """For ``http``: the endpoint returning items."""
+    """For ``http``: the endpoint. For ``langfuse``/``langsmith``: the host
+    (default: their cloud hosts)."""
     path: str | None = None
-    """For ``jsonl``: a file or folder, relative to the config file."""
+    """For file kinds: a file or folder, relative to the config file."""
     token_env: str | None = None
-    """Name of the environment variable holding the credential (never the credential)."""
+    """``http``/``langsmith``: the variable holding the API key or token."""
+    public_key_env: str | None = None
+    """``langfuse``: the variable holding the public key (``pk-lf-…``)."""
+    secret_key_env: str | None = None
+    """``langfuse``: the variable holding the secret key (``sk-lf-…``)."""
+    tenant_env: str | None = None
+    """``langsmith``: the variable holding the workspace id, for multi-workspace keys."""
     auth: Literal["bearer", "header", "basic"] = "bearer"
-    """How the credential is sent: ``Authorization: Bearer``, a named header, or Basic
-    (``token_env`` then holds ``user:password``)."""
+    """``http``: how the credential is sent: ``Authorization: Bearer``, a named header,
+    or Basic (``token_env`` then holds ``user:password``)."""
     header: str = "X-Api-Key"
-    """Header name when ``auth = "header"``."""
+    """``http``: header name when ``auth = "header"``."""
     items_pointer: str | None = None
-    """JSON pointer to the item list in each page, when it is not ``items``/``data``."""
+    """``http``: JSON pointer to the item list in each page, when not ``items``/``data``."""
+    next_field: str | None = None
+    """``http``: JSON pointer to the next page's URL or cursor, when not ``next``."""
+    rename: dict[str, str] = Field(default_factory=dict)
+    """``http``: field renames applied to each record (``{"uuid": "id"}``)."""
+    project: str | None = None
+    """``langsmith``: the project (name or id) whose root runs are pulled."""
+    api: Literal["v2", "v3"] = "v2"
+    """``langfuse``: ``v2`` observations (current) or ``v3`` traces (older self-hosted)."""
+    agent: str | None = None
+    """The agent name to give items when the source does not say (default: the
+    source's own name for it, else the source name)."""
+    task_type_field: str | None = None
+    """Where the task type is in the source's records (a dotted path such as
+    ``metadata.task_type`` or ``name``)."""
+    format: Literal["openclaw-session", "openclaw-trajectory", "otlp", "promptfoo"] | None = None
+    """For file kinds: force a format instead of detecting it."""
+    write_back: bool = False
+    """``langfuse``/``langsmith``: send each verdict back as a score / feedback."""
+    score_name: str = "reviewer_verdict"
+    """The score or feedback key verdicts are written back under."""
 
 
 class _Lanes(BaseModel):

@@ -192,3 +192,37 @@ class SuggestionDecisionRow(SQLModel, table=True):
     evidence: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     rules_version: str | None = None
     decided_at: datetime = _ts(nullable=False)
+
+
+class SourceStateRow(SQLModel, table=True):
+    """How far a named source has been pulled: the next pull resumes here."""
+
+    __tablename__ = "source_state"
+
+    name: str = Field(primary_key=True)
+    position: str | None = None
+    """The source's own resume point: a cursor, a page URL, or an ISO time."""
+    since: datetime | None = _ts(nullable=True)
+    """The newest item time stored from this source."""
+    updated_at: datetime = _ts(nullable=False)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A verdict waiting to be sent back to the platform its item came from. Kept
+    until sent: a platform being down never loses a verdict."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("verdict_pk", "target", name="uq_outbox_verdict_target"),)
+
+    pk: int | None = Field(default=None, primary_key=True)
+    verdict_pk: int = Field(foreign_key="verdict.pk")
+    target: str
+    """The configured source name the verdict goes back to."""
+    kind: str
+    """``langfuse`` or ``langsmith``."""
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    next_attempt_at: datetime = _ts(nullable=False)
+    sent_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts(nullable=False)
