@@ -136,7 +136,7 @@ def _parse(path: Path) -> _File:
     for name, table in (data.get("sources") or {}).items():
         if isinstance(table, dict):
             for key in table:
-                if key != "token_env" and any(word in key.lower() for word in _SECRET_WORDS):
+                if not key.endswith("_env") and any(word in key.lower() for word in _SECRET_WORDS):
                     raise ConfigError(
                         f"{path}: sources.{name}.{key}: secrets do not belong in triage.toml; "
                         "put the credential in an environment variable and name it with token_env"

@@ -11,7 +11,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -190,36 +190,56 @@ class Workspace:
 
     def pull(
         self,
-        specs: Sequence[str],
+        specs: Sequence[str] = (),
         *,
         source_name: str | None = None,
         triage: bool = True,
         progress: Progress | None = None,
+        since: datetime | None = None,
+        fmt: str | None = None,
     ) -> PullReport:
-        """Read each source, store what is new or changed, triage it as it lands.
-        A bad record is reported and skipped; a source that fails is reported and
-        the others still run; everything stored before a failure stays stored."""
+        """Read each source (no ``specs``: every source in triage.toml), store what is
+        new or changed, triage it as it lands. A bad record is reported and skipped;
+        a source that fails is reported and the others still run; everything stored
+        before a failure stays stored. A configured source resumes where its last
+        pull stopped (``since`` overrides that)."""
+        if not specs:
+            specs = sorted(self.config.sources)
+            if not specs:
+                raise SourceError(
+                    "nothing to pull: name a file, folder or URL, or add [sources.NAME] "
+                    "tables to triage.toml"
+                )
         with paused_gc():
-            return self._pull(specs, source_name=source_name, triage=triage, progress=progress)
+            return self._pull(specs, source_name, triage, progress, since, fmt)
 
     def _pull(
         self,
         specs: Sequence[str],
-        *,
         source_name: str | None,
         triage: bool,
         progress: Progress | None,
+        since: datetime | None,
+        fmt: str | None,
     ) -> PullReport:
+        from triage.storage import source_state
+
         report = PullReport()
         triager: Triager | None = None
         if triage:
             ruleset = self.rules().ruleset
             triager = Triager(ruleset, self.history(ruleset))
+        engine = self.store.engine
         for spec in specs:
             pullable = None
             try:
-                pullable = resolve(spec, self.config, source_name=source_name)
-                for batch in pullable.read():
+                pullable = resolve(spec, self.config, source_name=source_name, fmt=fmt)
+                start, position = since, None
+                if pullable.resumable and since is None:
+                    state = source_state.load(engine, pullable.label)
+                    if state is not None:
+                        start, position = state.since, state.position
+                for batch in pullable.read(start, position):
                     report.rejected.extend(batch.rejected)
                     written = self.store.write_items(batch.items)
                     report.new += written.new
@@ -227,6 +247,11 @@ class Workspace:
                     report.unchanged += written.unchanged
                     if triager is not None and written.changed:
                         self._triage(triager, written.changed, report.lanes)
+                    if pullable.resumable:
+                        newest = max((item.created_at for item in batch.items), default=None)
+                        source_state.save(
+                            engine, pullable.label, position=batch.position, since=newest
+                        )
                     if progress is not None:
                         progress(pullable.label, batch.done, batch.total)
             except SourceError as exc:
@@ -348,7 +373,18 @@ class Workspace:
         )
         if outcome is Outcome.ESCALATE and decision is not None:
             self.store.escalate(pk, decision, reviewer=reviewer, note=note)
+        self._send_back(record, item)
         return record, created
+
+    def _send_back(self, record: VerdictRecord, item: Item) -> None:
+        """Queue the verdict for the platform the item came from, when its source
+        opted in (``write_back = true``). Queued in the database: sent by
+        ``triage push``, retried until the platform takes it."""
+        source = self.config.sources.get(item.source)
+        if source is not None and source.write_back:
+            from triage.writeback import queue_verdict
+
+            queue_verdict(self, record, item)
 
     def undo(self, record: VerdictRecord, *, reviewer: str) -> VerdictRecord:
         """Cancel a verdict with a new ``undo`` record (the original stays). Undoing
@@ -361,7 +397,7 @@ class Workspace:
                 and (history[-1][1].reasons[0].rule == "escalated")
             ):
                 self.store.record_decisions([(record.item_pk, history[-2][1])])
-        return self.reviews.record(
+        undo = self.reviews.record(
             item_pk=record.item_pk,
             reviewer=reviewer,
             outcome=UNDO,
@@ -369,3 +405,7 @@ class Workspace:
             lane=record.lane,
             rules_version=record.rules_version,
         )
+        item = self.store.items_by_pk([record.item_pk]).get(record.item_pk)
+        if item is not None:
+            self._send_back(undo, item)
+        return undo

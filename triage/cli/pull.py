@@ -54,12 +54,23 @@ def _short(label: str, width: int = 40) -> str:
 
 
 @click.command()
-@click.argument("sources", nargs=-1, required=True)
+@click.argument("sources", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
 @click.option(
     "--source-name",
     metavar="NAME",
     help="Store items under this source name (default: 'files' for files, the host for URLs).",
+)
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Start from this date or time (ISO 8601) instead of where the last pull stopped.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "openclaw-session", "openclaw-trajectory", "otlp", "promptfoo"]),
+    help="Read files as this format instead of detecting it.",
 )
 @click.option(
     "--no-triage",
@@ -72,23 +83,48 @@ def pull(
     sources: tuple[str, ...],
     as_json: bool,
     source_name: str | None,
+    since: str | None,
+    fmt: str | None,
     no_triage: bool,
 ) -> None:
     """Ingest agent outputs from SOURCES and triage them as they land.
 
-    A SOURCE is a .jsonl file (or .jsonl.gz), a folder of them, an http(s) URL of
-    a JSON endpoint, or the name of a source in triage.toml. Malformed records are
+    A SOURCE is the name of a source in triage.toml, an http(s) URL of a JSON
+    endpoint, or a file or folder: native .jsonl(.gz), OpenClaw session
+    transcripts or trajectory exports, OTLP/JSON traces, promptfoo results.json
+    (detected; --format forces one). With no SOURCE, every configured source is
+    pulled, each resuming where its last pull stopped. Malformed records are
     reported with their location and skipped; pulling the same data twice adds
     nothing.
     """
+    start = _parse_since(since)
     with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
-        result = ws.pull(sources, source_name=source_name, triage=not no_triage, progress=report)
+        result = ws.pull(
+            sources,
+            source_name=source_name,
+            triage=not no_triage,
+            progress=report,
+            since=start,
+            fmt=fmt,
+        )
     if as_json:
         emit_json(result.as_json())
     else:
         _print_report(result, triaged=not no_triage)
     if result.errors:
         ctx.exit(1)
+
+
+def _parse_since(value: str | None) -> Any:
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _print_report(result: Any, *, triaged: bool) -> None:
@@ -141,6 +177,25 @@ def retriage(ctx: click.Context, as_json: bool) -> None:
         )
 
 
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
+@click.pass_context
+def push(ctx: click.Context, as_json: bool) -> None:
+    """Send queued verdicts back to Langfuse or LangSmith (sources with
+    write_back = true) and report what is still pending and why."""
+    from triage.writeback import push as send
+
+    with workspace(ctx, announce_rules=False) as ws:
+        result = send(ws)
+    if as_json:
+        emit_json(result.as_json())
+    else:
+        console().print(result.summary(), markup=False)
+    if result.failed:
+        ctx.exit(1)
+
+
 def register(group: click.Group) -> None:
     group.add_command(pull)
     group.add_command(retriage)
+    group.add_command(push)

@@ -8,43 +8,35 @@ Failures that may pass (HTTP 429, any 5xx, a transport error such as a timeout o
 reset connection, a body that is not valid JSON, typically cut off) are retried with
 exponential backoff and full jitter, or after the server's ``Retry-After`` when it gives
 one (at most 60 s). A refused login (401/403) and other 4xx answers fail at once.
-Header values are never written anywhere: they carry the credentials.
+(:mod:`triage.ingest.retry` does this for every HTTP reader.) Header values are never
+written anywhere: they carry the credentials.
 """
 
 from __future__ import annotations
 
-import json
-import random
+import random  # noqa: F401 - the jitter source; patching ``random.uniform`` here fixes it
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from triage import jsonio
 from triage.ingest import Batch, SourceError
 from triage.ingest.native import RecordError, parse_record
 from triage.ingest.pages import (
     display_url,
-    excerpt,
     is_link,
     next_url,
     parse_pointer,
     read_page,
 )
-from triage.ingest.surrogates import (
-    SURROGATE_ESCAPE,
-    UNPAIRED_SURROGATE_REASON,
-    unpaired_surrogate,
-)
+from triage.ingest.retry import MAX_RETRY_AFTER as MAX_RETRY_AFTER
+from triage.ingest.retry import Retrying, fetch_json
+from triage.ingest.retry import retry_after as retry_after
+from triage.ingest.surrogates import UNPAIRED_SURROGATE_REASON, unpaired_surrogate
 from triage.models import Item, Rejection
 
-__all__ = ["read_http"]
-
-MAX_RETRY_AFTER = 60.0
-"""Seconds: the longest wait honoured from a ``Retry-After`` header, or from backoff."""
+__all__ = ["MAX_RETRY_AFTER", "read_http", "retry_after"]
 
 
 def read_http(
@@ -83,15 +75,13 @@ def read_http(
     if params:
         first = first.copy_merge_params(dict(params))
     pointer = parse_pointer(items_pointer) if items_pointer is not None else None
-    fetch = _Fetcher(
-        headers=dict(headers or {}), max_retries=max_retries, backoff=backoff, sleep=sleep
-    )
     return _read_pages(
         first,
         source=source,
         client=client,
         timeout=timeout,
-        fetch=fetch,
+        headers=dict(headers or {}),
+        retrying=Retrying(max_retries=max_retries, backoff=backoff, sleep=sleep),
         pointer=pointer,
         pointer_text=items_pointer or "",
         resume_from=resume_from,
@@ -104,7 +94,8 @@ def _read_pages(
     source: str,
     client: httpx.Client | None,
     timeout: float,
-    fetch: _Fetcher,
+    headers: dict[str, str],
+    retrying: Retrying,
     pointer: tuple[str, ...] | None,
     pointer_text: str,
     resume_from: str | None,
@@ -117,7 +108,9 @@ def _read_pages(
         done = 0
         while True:
             where = display_url(url)
-            body, maybe_surrogates = fetch(http, url, where)
+            body, maybe_surrogates = fetch_json(
+                http, url, where=where, retrying=retrying, headers=headers
+            )
             page = read_page(body, pointer, pointer_text=pointer_text, url=where)
             items, rejected = _parse_records(page.records, source, where, maybe_surrogates)
             done += len(page.records)
@@ -157,101 +150,3 @@ def _parse_records(
             continue
         items.append(item)
     return items, rejected
-
-
-class _Fetcher:
-    """GET a page and decode its JSON body, retrying what may pass."""
-
-    def __init__(
-        self,
-        *,
-        headers: dict[str, str],
-        max_retries: int,
-        backoff: float,
-        sleep: Callable[[float], None],
-    ) -> None:
-        self.headers = headers
-        self.max_retries = max(0, max_retries)
-        self.backoff = backoff
-        self.sleep = sleep
-
-    def __call__(self, client: httpx.Client, url: httpx.URL, where: str) -> tuple[Any, bool]:
-        """The decoded body, and whether it may hold an unpaired surrogate escape."""
-        attempt = 0
-        while True:
-            wait: float | None = None
-            try:
-                response = client.get(url, headers=self.headers)
-            except httpx.UnsupportedProtocol as error:
-                raise SourceError(f"cannot request {where}: {error}") from error
-            except httpx.TransportError as error:
-                problem = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-            else:
-                status = response.status_code
-                if status in (401, 403):
-                    raise SourceError(
-                        f"{where} refused authentication (HTTP {status}); check the credentials"
-                    )
-                if status == 429 or status >= 500:
-                    problem = f"HTTP {status}"
-                    wait = retry_after(response.headers.get("retry-after"))
-                elif status >= 300:
-                    raise SourceError(_refusal(response, where))
-                elif status == 204:
-                    return [], False
-                else:
-                    content = response.content
-                    try:
-                        body = jsonio.parse(content)
-                    except (ValueError, RecursionError) as error:
-                        problem = f"the body is not valid JSON ({_json_problem(error)})"
-                    else:
-                        return body, SURROGATE_ESCAPE.search(content) is not None
-            if attempt >= self.max_retries:
-                attempts = "1 attempt" if attempt == 0 else f"{attempt + 1} attempts"
-                raise SourceError(f"giving up on {where} after {attempts}; last error: {problem}")
-            if wait is None:
-                wait = random.uniform(0, min(self.backoff * 2**attempt, MAX_RETRY_AFTER))
-            self.sleep(wait)
-            attempt += 1
-
-
-def _refusal(response: httpx.Response, where: str) -> str:
-    status = f"HTTP {response.status_code}"
-    if response.reason_phrase:
-        status += f" {response.reason_phrase}"
-    if 300 <= response.status_code < 400:
-        return f"{where} answered {status} (a redirect that was not followed)"
-    text = excerpt(response.text)
-    return f"{where} answered {status}: {text}" if text else f"{where} answered {status}"
-
-
-def _json_problem(error: Exception) -> str:
-    if isinstance(error, json.JSONDecodeError):
-        return f"{error.msg} at line {error.lineno} column {error.colno}"
-    if isinstance(error, RecursionError):
-        return "nested too deeply"
-    return excerpt(str(error), 120)
-
-
-def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP date).
-
-    At most :data:`MAX_RETRY_AFTER`; ``None`` when absent or unreadable.
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if seconds != seconds:  # NaN
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)

@@ -1,0 +1,188 @@
+"""promptfoo ``results.json`` files, versions 3 and 2."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from triage.ingest.detect import read_file_source
+from triage.models import Item, Rejection
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources" / "promptfoo"
+V3 = FIXTURES / "results_v3.json"
+V2 = FIXTURES / "results_v2.json"
+EVAL = "eval-7Xk-2026-04-08T09:00:00"
+
+
+def read(path: Path, **kwargs: Any) -> tuple[list[Item], list[Rejection]]:
+    items: list[Item] = []
+    rejected: list[Rejection] = []
+    for batch in read_file_source(path, source="evals", **kwargs):
+        items.extend(batch.items)
+        rejected.extend(batch.rejected)
+    return items, rejected
+
+
+def test_version_3_results() -> None:
+    items, rejected = read(V3)
+    assert rejected == [Rejection(str(V3), 4, "result is not an object")]
+    assert [i.id for i in items] == [f"{EVAL}:0:0", f"{EVAL}:1:0", f"{EVAL}:2:0"]
+
+    failed = items[0]
+    assert failed.source == "evals"
+    assert failed.created_at == datetime(2026, 4, 8, 9, 0, tzinfo=UTC)
+    assert failed.agent == "support-mini"
+    assert failed.task_type == "reply"
+    assert failed.input == "Reply to the customer: Can I return a used kettle?"
+    assert failed.output == "Yes, any time!"
+    assert failed.model == "openai:gpt-4.1-mini"
+    assert failed.tool_calls == ()
+    assert failed.transcript == ()
+    assert failed.meta == {
+        "success": False,
+        "score": 0,
+        "failure_reason": 1,
+        "grading_reason": "policy allows unused items only",
+        "named_scores": {"policy": 0},
+        "latency_ms": 812,
+        "cost": 0.0004,
+        "error": None,
+        "failed_assertions": [
+            {
+                "type": "llm-rubric",
+                "value": "follows the return policy (unused items only, 30 days)",
+                "reason": "policy allows unused items only",
+            }
+        ],
+        "promptfoo_eval_id": EVAL,
+        "promptfoo_result_id": "6f1c2a90-res-1",
+        "test_index": 0,
+        "prompt_index": 0,
+        "vars": {"email": "Can I return a used kettle?"},
+        "description": "used kettle return",
+        "token_usage": {"total": 88, "prompt": 60, "completion": 28, "cached": 0},
+        "finish_reason": "stop",
+        "test_metadata": {"task": "returns", "team": "support"},
+    }
+
+
+def test_object_output_unlabelled_provider_and_unrendered_prompt() -> None:
+    items, _ = read(V3)
+    passed = items[1]
+    assert passed.agent == "promptfoo"
+    # A template left in prompt.raw is filled from the vars.
+    assert passed.input == "Reply to the customer: Where is my parcel?"
+    assert passed.output == '{\n  "reply": "It ships today.",\n  "confidence": 0.8\n}'
+    assert (passed.meta["success"], passed.meta["score"], passed.meta["failure_reason"]) == (
+        True,
+        1,
+        0,
+    )
+    assert passed.meta["cost"] is None
+
+
+def test_provider_error_result() -> None:
+    items, _ = read(V3)
+    errored = items[2]
+    assert errored.output == ""
+    assert errored.meta["error"] == "API error: 500 Internal Server Error"
+    assert errored.meta["failure_reason"] == 2
+    assert errored.meta["latency_ms"] == 30000
+    assert errored.meta["grading_reason"] is None
+
+
+def test_version_2_table() -> None:
+    items, rejected = read(V2)
+    assert rejected == [Rejection(str(V2), 2, "table row has no 'outputs' list")]
+    # evalId is null in this file: the file name stands in.
+    assert [i.id for i in items] == ["results_v2:0:0", "results_v2:0:1"]
+    first, second = items
+    assert first.created_at == datetime(2024, 3, 14, 16, 20, tzinfo=UTC)
+    assert (first.agent, first.task_type, second.task_type) == (
+        "promptfoo",
+        "summary",
+        "summary-terse",
+    )
+    assert first.input == "Summarise: The shop opens at 9 on weekdays and 10 on Saturdays."
+    assert first.output == "Open 9:00 weekdays, 10:00 Saturdays."
+    # The second output names no provider: the head's prompt does.
+    assert first.model == second.model == "anthropic:messages:claude-3-haiku-20240307"
+    assert second.meta == {
+        "success": False,
+        "score": 0,
+        "failure_reason": 1,
+        "grading_reason": 'Expected output to contain "9"',
+        "named_scores": {},
+        "latency_ms": 254,
+        "cost": 0.0001,
+        "error": None,
+        "failed_assertions": [
+            {"type": "contains", "value": "9", "reason": 'Expected output to contain "9"'}
+        ],
+        "promptfoo_eval_id": "results_v2",
+        "promptfoo_result_id": "v2-0-1",
+        "test_index": 0,
+        "prompt_index": 1,
+        "vars": {"text": "The shop opens at 9 on weekdays and 10 on Saturdays."},
+        "description": "opening hours",
+    }
+
+
+def test_task_type_field_looks_in_test_metadata_then_vars() -> None:
+    items, _ = read(V3, task_type_field="team")
+    assert [i.task_type for i in items] == ["support", "reply", "reply"]
+    items, _ = read(V3, task_type_field="email")
+    assert [i.task_type for i in items] == [
+        "Can I return a used kettle?",
+        "Where is my parcel?",
+        "Cancel my order",
+    ]
+
+
+def test_timestamp_fallback_and_missing_prompt(tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    record = {"promptIdx": 1, "testIdx": 4, "provider": "echo", "vars": {"q": "hi"}}
+    path.write_text(
+        json.dumps(
+            {
+                "evalId": "e-1",
+                "results": {"version": 3, "results": [record]},
+                "metadata": {"evaluationCreatedAt": "2026-01-02T03:04:05Z"},
+            }
+        )
+    )
+    [item], _ = read(path)
+    assert item.id == "e-1:4:1"
+    assert item.created_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert item.input == '{\n  "q": "hi"\n}'
+    assert (item.model, item.task_type, item.output) == ("echo", "eval", "")
+    assert item.tool_calls == item.transcript == ()
+
+
+def test_not_a_results_file_is_one_rejection(tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    path.write_text(json.dumps({"evalId": "e-1", "results": []}))
+    items, rejected = read(path)
+    assert items == []
+    assert rejected == [
+        Rejection(str(path), 1, "not a promptfoo results file (no 'results' object)")
+    ]
+    path.write_text('{"evalId": "e-1", "results": {"version": 3, "results": [')
+    items, rejected = read(path, format="promptfoo")
+    assert items == []
+    assert [(r.line, r.reason.split(":")[0]) for r in rejected] == [(1, "invalid JSON")]
+
+
+def test_unpaired_surrogate_rejects_only_that_result(tmp_path: Path) -> None:
+    path = tmp_path / "out.json"
+    good = {"promptIdx": 0, "testIdx": 0, "response": {"output": "fine"}}
+    bad = {"promptIdx": 0, "testIdx": 1, "response": {"output": "\ud800"}}
+    summary = {"version": 3, "results": [good, bad]}
+    path.write_text(json.dumps({"evalId": "e-2", "results": summary}))
+    items, rejected = read(path)
+    assert [i.id for i in items] == ["e-2:0:0"]
+    assert [(r.line, r.reason.split(" (")[0]) for r in rejected] == [
+        (2, "contains an unpaired UTF-16 surrogate escape")
+    ]

@@ -1,0 +1,266 @@
+"""What the platform adapters (OpenClaw, OTLP/JSON, promptfoo) share.
+
+Each adapter turns one *unit* (a file, or an OpenClaw trajectory export folder) into a
+stream of :class:`~triage.models.Item` and :class:`~triage.models.Rejection` values;
+:mod:`triage.ingest.detect` finds the units, batches the stream and counts progress.
+
+The helpers here read untrusted bytes (gzip is recognised by its magic bytes), split
+JSON Lines with the same rejection reasons as :mod:`triage.ingest.jsonl`, and check a
+finished item the way :func:`~triage.ingest.native.parse_record` checks a native record
+(non-empty names, no NUL characters, no unpaired surrogates). Plain-value helpers
+(timestamps, dotted paths, message text) are in :mod:`triage.ingest.values`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from triage import jsonio
+from triage.ingest import SourceError
+from triage.ingest.surrogates import (
+    SURROGATE_ESCAPE,
+    UNPAIRED_SURROGATE_REASON,
+    unpaired_surrogate,
+)
+from triage.ingest.values import (
+    as_json_text,
+    dotted,
+    from_iso,
+    from_ms,
+    from_unix_nano,
+    listing,
+    mapping,
+    maybe_json,
+    number,
+    scalar_text,
+    text_of,
+)
+from triage.models import Item, Rejection, ToolCall, Turn
+
+__all__ = [
+    "Context",
+    "Emitted",
+    "Invalid",
+    "JsonLine",
+    "json_lines",
+    "load_document",
+    "make_item",
+    "read_bytes",
+    "reject",
+    "surrogates_possible",
+    "task_type",
+    # re-exported from triage.ingest.values
+    "as_json_text",
+    "dotted",
+    "from_iso",
+    "from_ms",
+    "from_unix_nano",
+    "listing",
+    "mapping",
+    "maybe_json",
+    "number",
+    "scalar_text",
+    "text_of",
+]
+
+Emitted = Item | Rejection
+"""What an adapter yields for each record of a unit."""
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+
+
+class Invalid(ValueError):
+    """A record cannot become an item; ``reason`` says why (it becomes a rejection)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Context:
+    """The settings of one read, shared by every unit of it."""
+
+    source: str
+    """Becomes each item's ``Item.source``."""
+    agent: str | None = None
+    """Overrides the agent name the adapter would choose."""
+    task_type_field: str | None = None
+    """Dotted path into the source's own record or metadata giving the task type."""
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """Per-read memo for adapters (e.g. a parsed ``sessions.json`` per folder)."""
+
+
+# --- bytes and JSON -----------------------------------------------------------------
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when it is gzip; :class:`SourceError` if unreadable.
+
+    Damaged gzip data raises :class:`Invalid` (the unit is then one rejection).
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(f"cannot read {path}: {_why(error)}") from error
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            raise Invalid(f"corrupt or truncated gzip data: {error}") from None
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    return data
+
+
+def _why(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLine:
+    """One non-blank line of a JSON Lines file: its 1-based number and what it held."""
+
+    number: int
+    value: Any = None
+    reason: str | None = None
+    """Why the line is not valid JSON (then ``value`` is ``None``)."""
+
+
+def json_lines(data: bytes) -> Iterator[JsonLine]:
+    """Each non-blank line of ``data`` decoded as JSON, or with the reason it is not.
+
+    The reasons are those of :mod:`triage.ingest.jsonl`; a line holding a string with an
+    unpaired UTF-16 surrogate escape is rejected too, since it cannot be stored.
+    """
+    lines = data.split(b"\n")
+    last = len(lines) - 1
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        value, reason = _parse(line, truncated=index == last and not data.endswith(b"\n"))
+        yield JsonLine(index + 1, value, reason)
+
+
+def _parse(line: bytes, *, truncated: bool) -> tuple[Any, str | None]:
+    try:
+        value = jsonio.parse(line)
+    except ValueError as error:
+        if truncated:
+            return None, "truncated record at end of file"
+        return None, _json_reason(error)
+    except RecursionError:
+        return None, "invalid JSON: nested too deeply"
+    if SURROGATE_ESCAPE.search(line) is not None and unpaired_surrogate(value):
+        return None, UNPAIRED_SURROGATE_REASON
+    return value, None
+
+
+def _json_reason(error: ValueError) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"invalid UTF-8 at byte {error.start + 1}"
+    if isinstance(error, json.JSONDecodeError):
+        if error.lineno > 1:
+            return f"invalid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        return f"invalid JSON: {error.msg} at column {error.colno}"
+    return f"invalid JSON: {error}"
+
+
+def load_document(data: bytes) -> Any:
+    """``data`` as one JSON document; :class:`Invalid` with the place when it is not."""
+    try:
+        return jsonio.parse(data)
+    except ValueError as error:
+        raise Invalid(_json_reason(error)) from None
+    except RecursionError:
+        raise Invalid("invalid JSON: nested too deeply") from None
+
+
+def task_type(ctx: Context, records: tuple[object, ...], default: str) -> str:
+    """The task type: ``ctx.task_type_field`` looked up in each of ``records`` in turn
+    (the first scalar found wins), else ``default``."""
+    if ctx.task_type_field:
+        for record in records:
+            found = scalar_text(dotted(record, ctx.task_type_field))
+            if found is not None:
+                return found
+    return default
+
+
+def make_item(
+    *,
+    ctx: Context,
+    id: str,
+    created_at: datetime,
+    agent: str,
+    task_type: str,
+    input: str,
+    output: str,
+    model: str,
+    tool_calls: tuple[ToolCall, ...] = (),
+    transcript: tuple[Turn, ...] = (),
+    meta: dict[str, Any] | None = None,
+    check_surrogates: bool = False,
+) -> Item:
+    """The item, checked like a native record; :class:`Invalid` when it cannot be stored.
+
+    ``ctx.agent`` replaces ``agent``; an empty model becomes ``"unknown"``.
+    """
+    agent = ctx.agent or agent
+    model = model or "unknown"
+    if not id:
+        raise Invalid("record has no id")
+    if not agent or not task_type:
+        raise Invalid("record has no agent name" if not agent else "record has no task type")
+    for name, value in (("id", id), ("agent", agent), ("task_type", task_type), ("model", model)):
+        if "\x00" in value:
+            raise Invalid(f"'{name}' contains a NUL character")
+    item = Item(
+        id=id,
+        created_at=created_at,
+        agent=agent,
+        task_type=task_type,
+        input=input,
+        output=output,
+        model=model,
+        source=ctx.source,
+        tool_calls=tool_calls,
+        transcript=transcript,
+        meta=meta if meta is not None else {},
+    )
+    if check_surrogates and _has_unpaired_surrogate(item):
+        raise Invalid(UNPAIRED_SURROGATE_REASON)
+    return item
+
+
+def _has_unpaired_surrogate(item: Item) -> bool:
+    plain = [
+        item.id,
+        item.agent,
+        item.task_type,
+        item.input,
+        item.output,
+        item.model,
+        [[call.name, call.arguments, call.result] for call in item.tool_calls],
+        [[turn.role, turn.content] for turn in item.transcript],
+        item.meta,
+    ]
+    return unpaired_surrogate(plain)
+
+
+def reject(path: Path, line: int, reason: str) -> Rejection:
+    """A rejection naming the file (as a string) and the line or record index."""
+    return Rejection(str(path), line, reason)
+
+
+def surrogates_possible(data: bytes) -> bool:
+    """Whether ``data`` holds a ``\\uD8xx``-style escape, so records need checking."""
+    return SURROGATE_ESCAPE.search(data) is not None

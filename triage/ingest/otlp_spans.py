@@ -1,0 +1,185 @@
+"""The spans of an OTLP/JSON file: decoded, with their place in the file.
+
+A file holds one ``{"resourceSpans":[…]}`` export (pretty-printed or not), a list of
+them, or one export per line. A span that cannot be read is a rejection naming its JSON
+path (``resourceSpans[0].scopeSpans[0].spans[3]``) and its place: the line of a JSON
+Lines file, or for a single document the span's 1-based position in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from triage.ingest.common import Emitted, Invalid, json_lines, load_document, reject
+from triage.ingest.otlp_content import attributes
+from triage.ingest.values import from_unix_nano, listing, mapping
+
+__all__ = ["AGENT", "INFERENCE", "TOOL", "Span", "read_spans"]
+
+AGENT = "invoke_agent"
+TOOL = "execute_tool"
+INFERENCE = frozenset({"chat", "generate_content", "text_completion"})
+_OPERATIONS = INFERENCE | {
+    AGENT,
+    TOOL,
+    "create_agent",
+    "embeddings",
+    "retrieval",
+    "invoke_workflow",
+}
+_STATUS = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
+
+
+@dataclass(slots=True)
+class Span:
+    """One span, decoded; ``children`` is filled in once the whole file is read."""
+
+    trace_id: str
+    span_id: str
+    parent_id: str
+    name: str
+    start: datetime | None
+    attrs: dict[str, Any]
+    events: list[tuple[str, dict[str, Any]]]
+    status_code: int
+    status_message: str | None
+    resource: dict[str, Any]
+    where: int
+    path: str
+    order: int
+    operation: str | None = None
+    children: list[Span] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.trace_id, self.span_id)
+
+    @property
+    def failed(self) -> bool:
+        return self.status_code == 2 or self.attrs.get("error.type") is not None
+
+
+def read_spans(path: Path, data: bytes, spans: list[Span]) -> Iterator[Emitted]:
+    """Append every readable span of ``data`` to ``spans``; yield a rejection for the rest."""
+    for where, prefix, document in _documents(path, data):
+        if where < 0:
+            yield document
+            continue
+        yield from _collect(path, document, where, prefix, spans)
+
+
+def _documents(path: Path, data: bytes) -> Iterator[tuple[int, str, Any]]:
+    """Each export object with its line and a prefix for reasons (line 0 for a single
+    document); a rejection (line -1) in place of an object that could not be read."""
+    if _is_json_lines(data):
+        for line in json_lines(data):
+            if line.reason is not None:
+                yield -1, "", reject(path, line.number, line.reason)
+            else:
+                yield line.number, f"line {line.number}: ", line.value
+        return
+    try:
+        yield 0, "", load_document(data)
+    except Invalid as error:
+        yield -1, "", reject(path, 1, error.reason)
+
+
+def _is_json_lines(data: bytes) -> bool:
+    lines = [line.strip() for line in data.strip().split(b"\n", 3)[:3]]
+    if len(lines) < 2:
+        return False
+    if any(line.startswith(b'{"resourceSpans"') for line in lines[:3]):
+        return True
+    try:
+        return isinstance(load_document(lines[0]), dict)
+    except Invalid:
+        return False
+
+
+def _collect(
+    path: Path, document: Any, where: int, prefix: str, spans: list[Span]
+) -> Iterator[Emitted]:
+    """Append the spans of one export object to ``spans``; reject what is malformed."""
+
+    def place() -> int:
+        return where or len(spans) + 1
+
+    if isinstance(document, list):  # a bare list of exports
+        for export in document:
+            yield from _collect(path, export, where, prefix, spans)
+        return
+    if not isinstance(document, dict) or not isinstance(document.get("resourceSpans"), list):
+        yield reject(path, place(), f"{prefix}not an OTLP/JSON export (no 'resourceSpans' list)")
+        return
+    for r, resource_spans in enumerate(document["resourceSpans"]):
+        here = f"resourceSpans[{r}]"
+        if not isinstance(resource_spans, dict):
+            yield reject(path, place(), f"{prefix}{here} is not an object")
+            continue
+        resource = resource_spans.get("resource")
+        resource_attrs = attributes(resource.get("attributes") if isinstance(resource, dict) else 0)
+        scopes = resource_spans.get("scopeSpans", resource_spans.get("instrumentationLibrarySpans"))
+        for s, scope in enumerate(scopes if isinstance(scopes, list) else []):
+            span_list = scope.get("spans") if isinstance(scope, dict) else None
+            for k, raw in enumerate(span_list if isinstance(span_list, list) else []):
+                span_path = f"{prefix}{here}.scopeSpans[{s}].spans[{k}]"
+                try:
+                    spans.append(_span(raw, resource_attrs, place(), span_path, len(spans)))
+                except Invalid as error:
+                    yield reject(path, place(), f"{span_path}: {error.reason}")
+
+
+def _span(raw: object, resource: dict[str, Any], where: int, path: str, order: int) -> Span:
+    if not isinstance(raw, dict):
+        raise Invalid("span is not an object")
+    trace_id = raw.get("traceId")
+    span_id = raw.get("spanId")
+    if not isinstance(trace_id, str) or not trace_id:
+        raise Invalid("span has no 'traceId'")
+    if not isinstance(span_id, str) or not span_id:
+        raise Invalid("span has no 'spanId'")
+    parent = raw.get("parentSpanId")
+    status = mapping(raw.get("status"))
+    code = status.get("code", 0)
+    code = _STATUS.get(code, 0) if isinstance(code, str) else code
+    message = status.get("message")
+    events = []
+    for event in listing(raw.get("events")):
+        if isinstance(event, dict) and isinstance(event.get("name"), str):
+            events.append((event["name"], attributes(event.get("attributes"))))
+    name = raw.get("name")
+    name = name if isinstance(name, str) else ""
+    attrs = attributes(raw.get("attributes"))
+    span = Span(
+        trace_id=trace_id.lower(),
+        span_id=span_id.lower(),
+        parent_id=parent.lower() if isinstance(parent, str) else "",
+        name=name,
+        start=from_unix_nano(raw.get("startTimeUnixNano")),
+        attrs=attrs,
+        events=events,
+        status_code=code if isinstance(code, int) and not isinstance(code, bool) else 0,
+        status_message=message if isinstance(message, str) and message else None,
+        resource=resource,
+        where=where,
+        path=path,
+        order=order,
+    )
+    span.operation = _operation(span)
+    return span
+
+
+def _operation(span: Span) -> str | None:
+    named = span.attrs.get("gen_ai.operation.name")
+    if isinstance(named, str) and named:
+        return named
+    first = span.name.split(" ", 1)[0]
+    if first in _OPERATIONS:
+        return first
+    if any(key.startswith(("gen_ai.prompt.", "gen_ai.completion.")) for key in span.attrs):
+        return "chat"
+    return None

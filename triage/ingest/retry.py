@@ -1,0 +1,233 @@
+"""Requests that retry what may pass: shared by every HTTP reader and by write-back.
+
+What may pass: HTTP 429, any 5xx, a transport error (refused or reset connection, a
+timeout) and, for JSON reads, a body that is not valid JSON (typically cut off). Each is
+retried after the server's ``Retry-After`` when it gives one (at most
+:data:`MAX_RETRY_AFTER`), else after an exponential backoff with full jitter: a random
+wait between 0 and ``backoff * 2**attempt`` seconds.
+
+What will not pass fails at once: a refused login (401/403), other 4xx answers and
+redirects (which are never followed: they could carry credentials to another host).
+
+Request headers are never written anywhere (messages, exceptions, logs): they carry the
+credentials. Messages name a request by a display URL that hides secret-looking query
+parameters (:func:`triage.ingest.pages.display_url`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import httpx
+
+from triage import jsonio
+from triage.ingest import SourceError
+from triage.ingest.pages import excerpt
+from triage.ingest.surrogates import SURROGATE_ESCAPE
+
+__all__ = [
+    "MAX_RETRY_AFTER",
+    "GaveUp",
+    "Retrying",
+    "Transient",
+    "fetch_json",
+    "refusal",
+    "retry_after",
+    "send",
+    "transport_problem",
+]
+
+MAX_RETRY_AFTER = 60.0
+"""Seconds: the longest wait honoured from a ``Retry-After`` header, or from backoff."""
+
+T = TypeVar("T")
+
+
+class Transient(Exception):
+    """A failure that may pass: retry after ``wait`` seconds (``None``: back off)."""
+
+    def __init__(self, problem: str, wait: float | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.wait = wait
+
+
+class GaveUp(Exception):
+    """Every attempt failed with something that may pass; ``problem`` is the last one."""
+
+    def __init__(self, problem: str, attempts: int) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.attempts = attempts
+
+    def describe(self, where: str) -> str:
+        """``giving up on WHERE after N attempts; last error: PROBLEM``."""
+        tries = "1 attempt" if self.attempts == 1 else f"{self.attempts} attempts"
+        return f"giving up on {where} after {tries}; last error: {self.problem}"
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """How often and how patiently to retry: at most ``max_retries`` retries after the
+    first attempt, waiting with ``sleep`` (injectable, so waits can be observed)."""
+
+    max_retries: int = 5
+    backoff: float = 0.5
+    sleep: Callable[[float], None] = time.sleep
+
+    def delay(self, attempt: int) -> float:
+        """The backoff before retry number ``attempt + 1``: full jitter."""
+        return random.uniform(0, min(self.backoff * 2**attempt, MAX_RETRY_AFTER))
+
+    def call(self, attempt: Callable[[], T]) -> T:
+        """``attempt()``'s result, calling it again while it raises :class:`Transient`.
+
+        Raises :class:`GaveUp` once the retries are spent; anything else ``attempt``
+        raises passes through at once.
+        """
+        retries = max(0, self.max_retries)
+        done = 0
+        while True:
+            try:
+                return attempt()
+            except Transient as failure:
+                if done >= retries:
+                    raise GaveUp(failure.problem, done + 1) from None
+                wait = failure.wait if failure.wait is not None else self.delay(done)
+            self.sleep(wait)
+            done += 1
+
+
+def transport_problem(error: httpx.TransportError) -> str:
+    """``ReadTimeout: timed out``: the error's type, and its message when it has one."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+def send(
+    client: httpx.Client,
+    method: str,
+    url: httpx.URL | str,
+    *,
+    retrying: Retrying,
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+    where: str | None = None,
+) -> httpx.Response:
+    """The first answer that is neither 429 nor 5xx, retrying those and transport errors.
+
+    Raises :class:`GaveUp` when the retries are spent, and :class:`SourceError` when the
+    request cannot be made at all (an unsupported URL scheme). ``where`` names the
+    request in that message (default: the URL as given).
+    """
+
+    def attempt() -> httpx.Response:
+        try:
+            response = client.request(method, url, headers=headers, json=json_body)
+        except httpx.UnsupportedProtocol as error:
+            raise SourceError(f"cannot request {where or url}: {error}") from error
+        except httpx.TransportError as error:
+            raise Transient(transport_problem(error)) from error
+        status = response.status_code
+        if status == 429 or status >= 500:
+            raise Transient(f"HTTP {status}", retry_after(response.headers.get("retry-after")))
+        return response
+
+    return retrying.call(attempt)
+
+
+def fetch_json(
+    client: httpx.Client,
+    url: httpx.URL,
+    *,
+    where: str,
+    retrying: Retrying,
+    method: str = "GET",
+    headers: Mapping[str, str] | None = None,
+    json_body: Any = None,
+) -> tuple[Any, bool]:
+    """The decoded JSON body of a successful answer, and whether it may hold an unpaired
+    surrogate escape (see :mod:`triage.ingest.surrogates`). A 204 answer is ``[]``.
+
+    Raises :class:`SourceError` with a message naming ``where`` (the display URL, never
+    a credential): at once on 401/403 ("refused authentication …; check the
+    credentials"), on other 4xx and on redirects; after the retries on what may pass.
+    """
+
+    def attempt() -> tuple[Any, bool]:
+        try:
+            response = client.request(method, url, headers=headers, json=json_body)
+        except httpx.UnsupportedProtocol as error:
+            raise SourceError(f"cannot request {where}: {error}") from error
+        except httpx.TransportError as error:
+            raise Transient(transport_problem(error)) from error
+        status = response.status_code
+        if status in (401, 403):
+            raise SourceError(
+                f"{where} refused authentication (HTTP {status}); check the credentials"
+            )
+        if status == 429 or status >= 500:
+            raise Transient(f"HTTP {status}", retry_after(response.headers.get("retry-after")))
+        if status >= 300:
+            raise SourceError(refusal(response, where))
+        if status == 204:
+            return [], False
+        content = response.content
+        try:
+            body = jsonio.parse(content)
+        except (ValueError, RecursionError) as error:
+            raise Transient(f"the body is not valid JSON ({_json_problem(error)})") from None
+        return body, SURROGATE_ESCAPE.search(content) is not None
+
+    try:
+        return retrying.call(attempt)
+    except GaveUp as gave_up:
+        raise SourceError(gave_up.describe(where)) from None
+
+
+def refusal(response: httpx.Response, where: str) -> str:
+    """``WHERE answered HTTP 404 Not Found: <a safe excerpt of the body>``."""
+    status = f"HTTP {response.status_code}"
+    if response.reason_phrase:
+        status += f" {response.reason_phrase}"
+    if 300 <= response.status_code < 400:
+        return f"{where} answered {status} (a redirect that was not followed)"
+    text = excerpt(response.text)
+    return f"{where} answered {status}: {text}" if text else f"{where} answered {status}"
+
+
+def _json_problem(error: Exception) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} at line {error.lineno} column {error.colno}"
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    return excerpt(str(error), 120)
+
+
+def retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP date).
+
+    At most :data:`MAX_RETRY_AFTER`; ``None`` when absent or unreadable.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
