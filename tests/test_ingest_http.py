@@ -484,3 +484,38 @@ def test_real_local_server(local_server: str) -> None:
     ]
     assert sleeps == [0.0]
     assert _Records.seen_auth == ["Bearer s3cret"] * 4  # redirect, page 1, 503, page 2
+
+
+def test_a_teams_own_endpoint_maps_by_configuration() -> None:
+    import httpx as _httpx
+
+    from triage.ingest.http import read_http as _read
+
+    pages = {
+        "/feed": {"result": {"rows": [{"uuid": "a-1", "when": "2026-11-20T10:00:00Z",
+                                        "bot": "helper", "kind": "reply", "asked": "q",
+                                        "said": "a", "llm": "m"}]},
+                  "paging": {"after": "tok-2"}},
+        "/feed?cursor=tok-2": {"result": {"rows": [{"uuid": "a-2", "when": "2026-11-20T11:00:00Z",
+                                                    "bot": "helper", "kind": "reply",
+                                                    "asked": "q2", "said": "a2", "llm": "m"}]},
+                               "paging": {"after": None}},
+    }  # fmt: skip
+
+    def handler(request: _httpx.Request) -> _httpx.Response:
+        key = request.url.path + (f"?{request.url.query.decode()}" if request.url.query else "")
+        return _httpx.Response(200, json=pages[key])
+
+    client = _httpx.Client(transport=_httpx.MockTransport(handler))
+    rename = {"uuid": "id", "when": "created_at", "bot": "agent", "kind": "task_type",
+              "asked": "input", "said": "output", "llm": "model"}  # fmt: skip
+    batches = list(
+        _read(
+            "https://example.test/feed", source="team", client=client,
+            items_pointer="/result/rows", next_pointer="/paging/after", rename=rename,
+        )
+    )  # fmt: skip
+    items = [item for batch in batches for item in batch.items]
+    assert [i.id for i in items] == ["a-1", "a-2"]
+    assert items[1].output == "a2" and items[0].agent == "helper" and items[0].task_type == "reply"
+    assert batches[0].position == "tok-2" and batches[-1].position is None

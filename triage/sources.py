@@ -148,6 +148,8 @@ def _http_reader(
             source=source,
             headers=headers,
             items_pointer=config.items_pointer if config else None,
+            next_pointer=config.next_field if config else None,
+            rename=config.rename if config else None,
             resume_from=position,
         )
 

@@ -179,13 +179,24 @@ def retriage(ctx: click.Context, as_json: bool) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
+@click.option(
+    "--due-only",
+    is_flag=True,
+    help="Send only entries whose retry time has come (for cron); by default every "
+    "queued verdict is tried now.",
+)
 @click.pass_context
-def push(ctx: click.Context, as_json: bool) -> None:
+def push(ctx: click.Context, as_json: bool, due_only: bool) -> None:
     """Send queued verdicts back to Langfuse or LangSmith (sources with
     write_back = true) and report what is still pending and why."""
+    from datetime import UTC, datetime
+
+    from triage.storage.outbox import Outbox
     from triage.writeback import push as send
 
     with workspace(ctx, announce_rules=False) as ws:
+        if not due_only:
+            Outbox(ws.store.engine).retry_now(datetime.now(UTC))
         result = send(ws)
     if as_json:
         emit_json(result.as_json())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random  # noqa: F401 - the jitter source; patching ``random.uniform`` here fixes it
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -28,7 +29,9 @@ from triage.ingest.pages import (
     is_link,
     next_url,
     parse_pointer,
+    pointed,
     read_page,
+    renamed,
 )
 from triage.ingest.retry import MAX_RETRY_AFTER as MAX_RETRY_AFTER
 from triage.ingest.retry import Retrying, fetch_json
@@ -52,13 +55,17 @@ def read_http(
     sleep: Callable[[float], None] = time.sleep,
     items_pointer: str | None = None,
     resume_from: str | None = None,
+    next_pointer: str | None = None,
+    rename: Mapping[str, str] | None = None,
 ) -> Iterator[Batch]:
     """Batches of items from the endpoint at ``url``, one batch per page.
 
     ``source`` becomes each item's ``Item.source``. ``headers`` and ``params`` go with
     the first request; ``headers`` with every request. Without a ``client``, one is made
     (following redirects, with ``timeout``) and closed at the end. ``items_pointer`` is
-    a JSON pointer to the record list for pages of other shapes. ``resume_from`` is a
+    a JSON pointer to the record list for pages of other shapes, ``next_pointer`` one to
+    the next page's link or cursor, and ``rename`` renames record fields to the native
+    names (``{"uuid": "id"}``), so a team's own endpoint needs no code. ``resume_from`` is a
     :attr:`Batch.position` of an earlier read: the read starts at the page after it.
 
     A batch's ``done`` counts records seen so far, ``total`` is the page's ``total`` if
@@ -85,6 +92,8 @@ def read_http(
         pointer=pointer,
         pointer_text=items_pointer or "",
         resume_from=resume_from,
+        next_tokens=parse_pointer(next_pointer) if next_pointer is not None else None,
+        rename=dict(rename or {}),
     )
 
 
@@ -99,6 +108,8 @@ def _read_pages(
     pointer: tuple[str, ...] | None,
     pointer_text: str,
     resume_from: str | None,
+    next_tokens: tuple[str, ...] | None = None,
+    rename: dict[str, str] | None = None,
 ) -> Iterator[Batch]:
     own = client is None
     http = httpx.Client(follow_redirects=True, timeout=timeout) if client is None else client
@@ -112,7 +123,11 @@ def _read_pages(
                 http, url, where=where, retrying=retrying, headers=headers
             )
             page = read_page(body, pointer, pointer_text=pointer_text, url=where)
-            items, rejected = _parse_records(page.records, source, where, maybe_surrogates)
+            if next_tokens is not None:
+                value = pointed(body, next_tokens)
+                page = replace(page, next=str(value) if value not in (None, "") else None)
+            records = renamed(page.records, rename or {})
+            items, rejected = _parse_records(records, source, where, maybe_surrogates)
             done += len(page.records)
             following = position = None
             if page.next is not None:

@@ -22,7 +22,10 @@ import httpx
 from triage.inert import one_line
 from triage.ingest import SourceError
 
-__all__ = ["Page", "display_url", "excerpt", "is_link", "next_url", "parse_pointer", "read_page"]
+__all__ = [
+    "Page", "display_url", "excerpt", "is_link", "next_url", "parse_pointer", "pointed",
+    "read_page", "renamed",
+]  # fmt: skip
 
 _ITEM_KEYS = ("items", "data")
 _NEXT_KEYS = ("next", "next_cursor", "cursor")
@@ -182,3 +185,30 @@ def _secret(name: str) -> bool:
 def excerpt(text: str, width: int = 200) -> str:
     """A short single line of ``text`` with control characters made visible."""
     return one_line(" ".join(text[: width * 8].split()), width)
+
+
+def pointed(body: object, tokens: tuple[str, ...]) -> object:
+    """The value at ``tokens`` (a parsed JSON pointer) in ``body``, or ``None``."""
+    value: object = body
+    for token in tokens:
+        if isinstance(value, dict) and token in value:
+            value = value[token]
+        elif isinstance(value, list) and token.isdigit() and int(token) < len(value):
+            value = value[int(token)]
+        else:
+            return None
+    return value
+
+
+def renamed(records: list[Any], rename: dict[str, str]) -> list[Any]:
+    """Records with fields renamed (``{"uuid": "id"}``), for endpoints whose records
+    are native items under other names. Non-object records pass through unchanged
+    (they are rejected later with their position)."""
+    if not rename:
+        return records
+    out: list[Any] = []
+    for record in records:
+        if isinstance(record, dict):
+            record = {rename.get(key, key): value for key, value in record.items()}
+        out.append(record)
+    return out
