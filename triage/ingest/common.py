@@ -16,7 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -264,3 +264,38 @@ def reject(path: Path, line: int, reason: str) -> Rejection:
 def surrogates_possible(data: bytes) -> bool:
     """Whether ``data`` holds a ``\\uD8xx``-style escape, so records need checking."""
     return SURROGATE_ESCAPE.search(data) is not None
+
+
+def convert_records(
+    records: list[Any],
+    *,
+    where: str,
+    surrogates: bool,
+    seen: set[str],
+    convert: Callable[[Mapping[str, Any], Context], Item],
+    ctx: Context,
+    noun: str = "record",
+) -> tuple[list[Item], list[Rejection]]:
+    """One API page's records as items, each bad one a rejection at its position.
+    ``seen`` holds the ids already read in this pull: a page served twice (a retry
+    after a lost response, a cursor that repeats) adds nothing."""
+    items: list[Item] = []
+    rejected: list[Rejection] = []
+    for index, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            kind = {type(None): "null", str: "a string", list: "an array", bool: "a boolean"}
+            shape = kind.get(type(record), "a number")
+            rejected.append(Rejection(where, index, f"{noun} is {shape}, expected an object"))
+            continue
+        if surrogates and unpaired_surrogate(record):
+            rejected.append(Rejection(where, index, UNPAIRED_SURROGATE_REASON))
+            continue
+        try:
+            item = convert(record, ctx)
+        except Invalid as error:
+            rejected.append(Rejection(where, index, error.reason))
+            continue
+        if item.id not in seen:
+            seen.add(item.id)
+            items.append(item)
+    return items, rejected

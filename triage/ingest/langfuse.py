@@ -49,6 +49,7 @@ from triage.ingest import Batch, SourceError
 from triage.ingest.common import (
     Context,
     Invalid,
+    convert_records,
     from_iso,
     make_item,
     maybe_json,
@@ -58,7 +59,6 @@ from triage.ingest.common import (
 )
 from triage.ingest.pages import display_url
 from triage.ingest.retry import Retrying, fetch_json
-from triage.ingest.surrogates import UNPAIRED_SURROGATE_REASON, unpaired_surrogate
 from triage.models import Item, Rejection, ToolCall, Turn
 
 __all__ = [
@@ -256,25 +256,9 @@ class _Reader:
         seen: set[str],
         convert: Callable[[Mapping[str, Any], Context], Item],
     ) -> tuple[list[Item], list[Rejection]]:
-        items: list[Item] = []
-        rejected: list[Rejection] = []
-        for index, record in enumerate(records, start=1):
-            if not isinstance(record, dict):
-                rejected.append(Rejection(where, index, f"record is {_kind(record)}"))
-                continue
-            if surrogates and unpaired_surrogate(record):
-                rejected.append(Rejection(where, index, UNPAIRED_SURROGATE_REASON))
-                continue
-            try:
-                item = convert(record, self.ctx)
-            except Invalid as error:
-                rejected.append(Rejection(where, index, error.reason))
-                continue
-            if item.id in seen:
-                continue  # a page served twice: the item already arrived
-            seen.add(item.id)
-            items.append(item)
-        return items, rejected
+        return convert_records(
+            records, where=where, surrogates=surrogates, seen=seen, convert=convert, ctx=self.ctx
+        )
 
 
 def _records(body: Any, key: str, where: str) -> list[Any]:

@@ -45,6 +45,7 @@ from triage.ingest import Batch, SourceError
 from triage.ingest.common import (
     Context,
     Invalid,
+    convert_records,
     from_iso,
     make_item,
     scalar_text,
@@ -61,7 +62,6 @@ from triage.ingest.langfuse import (
 )
 from triage.ingest.pages import display_url
 from triage.ingest.retry import Retrying, fetch_json
-from triage.ingest.surrogates import UNPAIRED_SURROGATE_REASON, unpaired_surrogate
 from triage.models import Item, Rejection
 
 __all__ = ["DEFAULT_HOST", "SELECT", "read_langsmith"]
@@ -235,26 +235,10 @@ class _Reader:
     def _parse(
         self, records: list[Any], where: str, surrogates: bool, seen: set[str]
     ) -> tuple[list[Item], list[Rejection]]:
-        items: list[Item] = []
-        rejected: list[Rejection] = []
-        for index, record in enumerate(records, start=1):
-            if not isinstance(record, dict):
-                kind = "null" if record is None else type(record).__name__
-                rejected.append(Rejection(where, index, f"run is {kind}, expected an object"))
-                continue
-            if surrogates and unpaired_surrogate(record):
-                rejected.append(Rejection(where, index, UNPAIRED_SURROGATE_REASON))
-                continue
-            try:
-                item = _run(record, self.ctx)
-            except Invalid as error:
-                rejected.append(Rejection(where, index, error.reason))
-                continue
-            if item.id in seen:
-                continue  # a page served twice: the item already arrived
-            seen.add(item.id)
-            items.append(item)
-        return items, rejected
+        return convert_records(
+            records, where=where, surrogates=surrogates, seen=seen, convert=_run, ctx=self.ctx,
+            noun="run",
+        )  # fmt: skip
 
 
 def _next_cursor(cursors: object, where: str) -> str | None:

@@ -11,16 +11,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from triage.inert import inert, one_line
 from triage.models import FailureMode
+from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
     from triage.storage.modes import ModeEvidence
-    from triage.tui.app import TriageApp
 
 
 def mode_markdown(mode: FailureMode, evidence: ModeEvidence | None) -> str:
@@ -113,7 +113,7 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
         self.dismiss(None)
 
 
-class FailureModelScreen(Screen[None]):
+class FailureModelScreen(TriageScreen[None]):
     """Modes on the left (by task type), the selected one on the right."""
 
     BINDINGS = [
@@ -128,13 +128,6 @@ class FailureModelScreen(Screen[None]):
         super().__init__()
         self.modes: list[FailureMode] = []
         self.evidence: dict[str, ModeEvidence] = {}
-
-    @property
-    def triage_app(self) -> TriageApp:
-        from triage.tui.app import TriageApp
-
-        assert isinstance(self.app, TriageApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Failure model · loading…", style="bold"), id="model-title")

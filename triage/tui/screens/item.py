@@ -8,23 +8,22 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from triage.models import DONE, FailureMode, Outcome
 from triage.tui.screens import panels
+from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.agent_text import AgentText
 
 if TYPE_CHECKING:
     from triage.review import QueueView, Sitting
     from triage.service import Explanation
-    from triage.tui.app import TriageApp
     from triage.tui.screens.modals import PickedModes
 
 CYCLE = {None: "present", "present": "absent", "absent": None}
 
 
-class ItemScreen(Screen[int | None]):
+class ItemScreen(TriageScreen[int | None]):
     """Steps through a queue view from ``index``; dismisses with the last item's key."""
 
     BINDINGS = [
@@ -53,13 +52,6 @@ class ItemScreen(Screen[int | None]):
         self.modes: list[FailureMode] = []
         self.checks: dict[str, str] = {}
         self.note = ""
-
-    @property
-    def triage_app(self) -> TriageApp:
-        from triage.tui.app import TriageApp
-
-        assert isinstance(self.app, TriageApp)
-        return self.app
 
     @property
     def sitting(self) -> Sitting:

@@ -11,16 +11,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from triage.inert import one_line
 from triage.models import DONE, Lane, QueueFilter
+from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
     from triage.review import Plan, QueueView
-    from triage.tui.app import TriageApp
     from triage.tui.screens.modals import Filters
 
 LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
@@ -35,7 +34,7 @@ def parse_day(value: str | None) -> date | None:
     return named[value] if value in named else date.fromisoformat(value)
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(TriageScreen[None]):
     """Pick a lane, see what is left and how long it should take, open an item."""
 
     BINDINGS = [
@@ -58,13 +57,6 @@ class QueueScreen(Screen[None]):
         self.plan: Plan | None = None
         self.plan_started = 0.0
         self.title_note = ""
-
-    @property
-    def triage_app(self) -> TriageApp:
-        from triage.tui.app import TriageApp
-
-        assert isinstance(self.app, TriageApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(Text("triage · opening the database…"), id="lanes")

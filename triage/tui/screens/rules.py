@@ -10,20 +10,19 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from triage.inert import one_line
+from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
     from triage.rule_stats import RuleRecord
     from triage.rules import Rule, RuleSet
-    from triage.tui.app import TriageApp
 
 LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
 
 
-class RulesScreen(Screen[None]):
+class RulesScreen(TriageScreen[None]):
     """Every rule with its last week's record, and what the evidence suggests."""
 
     BINDINGS = [
@@ -41,13 +40,6 @@ class RulesScreen(Screen[None]):
         self.ruleset: RuleSet | None = None
         self.records: dict[str, RuleRecord] = {}
         self.suggestions: list[Any] = []
-
-    @property
-    def triage_app(self) -> TriageApp:
-        from triage.tui.app import TriageApp
-
-        assert isinstance(self.app, TriageApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Rules", style="bold"), id="rules-title")

@@ -10,14 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from triage.inert import one_line
+from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
     from triage.stats import StatRow, TrendPoint
-    from triage.tui.app import TriageApp
 
 LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
 
@@ -32,18 +31,11 @@ def interval(low: float | None, high: float | None) -> str:
     return f"{100 * low:.0f}–{100 * high:.0f}%"
 
 
-class StatsScreen(Screen[None]):
+class StatsScreen(TriageScreen[None]):
     """Per task type × lane: items, reviewed, failures, rate with its 95% interval,
     minutes, and the escape rate of pass from audit samples."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="stats-back")]
-
-    @property
-    def triage_app(self) -> TriageApp:
-        from triage.tui.app import TriageApp
-
-        assert isinstance(self.app, TriageApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Statistics · loading…", style="bold"), id="stats-title")
