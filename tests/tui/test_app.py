@@ -216,7 +216,8 @@ async def test_help_lists_the_live_keys(app_factory: Callable[..., TriageApp]) -
         await until(pilot, lambda: app.screen.__class__.__name__ == "HelpScreen")
         rows = {does: keys for _, keys, does in app.screen.rows()}  # type: ignore[attr-defined]
         assert rows["OK"] == "y"
-        assert rows["Fail"] == "x" and rows["Undo"] == "u / backspace"
+        assert rows["Fail"] == "x" and rows["Undo"] == "u / ⌫"
+        assert rows["Help"] == "?" and rows["Rules"] == "R"
         assert "Time box" in rows
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -28,19 +30,32 @@ class HelpScreen(ModalScreen[None]):
 
     def rows(self) -> list[tuple[str, str, str]]:
         """(where, keys, what it does) for every described binding, keys as remapped."""
+        from triage.tui.app import TriageApp
+        from triage.tui.screens.failure_model import FailureModelScreen
         from triage.tui.screens.item import ItemScreen
         from triage.tui.screens.queue import QueueScreen
+        from triage.tui.screens.rules import RulesScreen
 
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         rows = []
-        for where, screen in (("queue", QueueScreen), ("item", ItemScreen)):
-            for binding in screen.BINDINGS:
+        places = (
+            ("queue", QueueScreen.BINDINGS),
+            ("item", ItemScreen.BINDINGS),
+            ("rules", RulesScreen.BINDINGS),
+            ("model", FailureModelScreen.BINDINGS),
+            ("any", TriageApp.BINDINGS),
+        )
+        for where, bindings in places:
+            for binding in bindings:
                 if not isinstance(binding, Binding) or not binding.description:
                     continue
                 keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                rows.append((where, keys.replace(",", " / "), binding.description))
+                shown = " / ".join(
+                    self.app.get_key_display(replace(binding, key=key.strip()))
+                    for key in keys.split(",")
+                )
+                rows.append((where, shown, binding.description))
         rows.append(("any", "ctrl+p", "command palette: lanes, time box, search, jump to item"))
-        rows.append(("any", "?", "this help"))
         return rows
 
     def _table(self) -> Table:
