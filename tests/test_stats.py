@@ -96,22 +96,6 @@ def test_rates_intervals_minutes_and_escapes_by_task_type_and_lane(
     assert rounded(scan, *escape) == (0, 0, None, None, None)
 
 
-def test_a_verdict_without_its_decision_still_counts_as_an_audit_sample(
-    facts: tuple[list[ItemFact], list[ReviewFact]],
-) -> None:
-    items, reviews = facts
-    unflagged = [
-        review(
-            next(i for i in items if i.pk == r.item_pk), r.outcome, seconds=r.seconds, flagged=False
-        )
-        if r.audit_sample
-        else r
-        for r in reviews
-    ]
-    assert not any(r.audit_sample for r in unflagged)
-    assert compute_stats(items, unflagged) == compute_stats(items, reviews)
-
-
 def test_nothing_reviewed_has_no_rate_and_no_interval() -> None:
     (row,) = compute_stats([fact(1, "refund", Lane.DEEP)], [])
     assert (row.items, row.reviewed, row.rate, row.ci_low, row.ci_high) == (1, 0, None, None, None)

@@ -120,7 +120,6 @@ def compute_stats(
     keys = _check_by(by)
     if period is not None and period not in PERIODS:
         raise ValueError(f"unknown period {period!r} (expected day or week)")
-    sampled = {fact.pk for fact in items if fact.audit_sample}
     tallies: dict[tuple[Any, ...], _Tally] = {}
 
     def tally(fact: ItemFact | ReviewFact, lane: Lane) -> _Tally:
@@ -133,7 +132,7 @@ def compute_stats(
     for fact in items:
         tally(fact, Lane.PASS if fact.audit_sample else fact.lane).items += 1
     for review in reviews:
-        sample = is_audit_sample(review, sampled)
+        sample = review.audit_sample
         t = tally(review, Lane.PASS if sample else review.lane)
         t.reviewed += 1
         t.failures += review.failed
@@ -143,13 +142,6 @@ def compute_stats(
             t.escapes += review.failed
     ordered = sorted(tallies.items(), key=lambda kv: _sort_key(kv[0], keys))
     return [_row(key, t) for key, t in ordered]
-
-
-def is_audit_sample(review: ReviewFact, sampled_items: set[int] | frozenset[int]) -> bool:
-    """Was ``review`` given to an audit sample? The verdict's own flag, or, for a
-    verdict recorded without its decision, an item whose decision is an audit sample
-    and that was reviewed in ``scan``."""
-    return review.audit_sample or (review.lane is Lane.SCAN and review.item_pk in sampled_items)
 
 
 def trend(

@@ -1,6 +1,6 @@
 """Strings that decode from JSON but are not text: unpaired UTF-16 surrogates.
 
-JSON may spell a character as a ``\\uXXXX`` escape, and nothing stops a writer from
+JSON may spell a character as ``\\u`` and four hex digits, and nothing stops a writer from
 emitting half of a surrogate pair (``"\\ud800"``). Python decodes it into a string
 that cannot be encoded as UTF-8, so it could be neither stored nor shown. Such escapes
 are rare (most writers emit non-ASCII text as UTF-8, and escaped emoji come as whole

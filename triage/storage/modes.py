@@ -186,19 +186,17 @@ class Modes:
         first ``excerpt_chars`` characters of the output."""
         verdicts = _in_force().subquery()
         at_review = aliased(decisions_t)
-        current = aliased(decisions_t)
         stmt = (
             select(
                 verdict_modes_t.c.mode_id, verdicts.c.lane.label("review_lane"),
                 verdicts.c.reviewer, verdicts.c.note, at_review.c.audit_sample.label("sampled"),
-                current.c.audit_sample.label("now_sampled"), items_t.c.pk, items_t.c.source,
+                items_t.c.pk, items_t.c.source,
                 items_t.c.item_id, items_t.c.agent, items_t.c.task_type, items_t.c.model,
                 items_t.c.created_at, items_t.c.lane,
             )
             .join(verdicts, verdicts.c.pk == verdict_modes_t.c.verdict_pk)
             .join(items_t, items_t.c.pk == verdicts.c.item_pk)
             .outerjoin(at_review, at_review.c.pk == verdicts.c.decision_pk)
-            .outerjoin(current, current.c.pk == items_t.c.decision_pk)
             .where(verdicts.c.outcome == "fail")
         )  # fmt: skip
         with self.engine.connect() as conn:
@@ -238,11 +236,9 @@ class Modes:
 
 
 def _found_in(row: Any) -> str:
-    """The lane a failure was found in; audit samples count under ``pass``. A verdict
-    recorded without its decision falls back on the item's current one."""
+    """The lane a failure was found in; audit samples count under ``pass``."""
     lane = row.review_lane or row.lane or "untriaged"
-    sampled = row.sampled if row.sampled is not None else (row.now_sampled and lane == "scan")
-    return Lane.PASS.value if sampled else str(lane)
+    return Lane.PASS.value if row.sampled else str(lane)
 
 
 def _summarise(mode_id: str, hits: list[ModeExample], examples: int) -> ModeEvidence:
