@@ -80,24 +80,12 @@ def apply_suggestion(
     """Accept a suggestion: write the change into the configured rules folder,
     record the answer and a ``rules.change`` audit entry together, reload the rules
     and re-triage every item. Only leads may; the folder must load cleanly first."""
+    from triage.rule_changes import editable_rules
     from triage.rules import rules_from_files
     from triage.rules.edit import diff_files
     from triage.storage.suggestions import ACCEPTED, SuggestionLog
 
-    workspace.require_lead(actor, "change rules")
-    folder = workspace.config.rules_dir
-    if folder is None:
-        raise SuggestionError(
-            "no rules folder is configured, so there is no file to change; set TRIAGE_RULES "
-            "or rules = ... in triage.toml"
-        )
-    in_force = workspace.rules(reload=True)
-    if in_force.fallback:
-        raise SuggestionError(
-            f"the rules folder {folder} has problems (see `triage rules check`); fix them "
-            "before accepting a suggestion"
-        )
-    ruleset = in_force.ruleset
+    folder, ruleset = editable_rules(workspace, actor, SuggestionError)
     suggestion = find_suggestion(workspace, suggestion_id, now=now, thresholds=thresholds)
     new_files = apply_edits(ruleset.files, suggestion.changes, owner=actor)
     new_version = rules_from_files(new_files).version

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from triage.models import Lane
+from triage.rules import RuleSet
 from triage.service import Workspace
 from triage.storage import audit
 from triage.storage.convert import now
@@ -75,6 +77,28 @@ def activate_rule(workspace: Workspace, rule_id: str, *, actor: str) -> RuleChan
     return edit_rule(workspace, rule_id, {"shadow": None}, actor=actor)
 
 
+def editable_rules(
+    workspace: Workspace, actor: str, error: type[ValueError]
+) -> tuple[Path, RuleSet]:
+    """The rules folder a lead may change now, and the rule set loaded from it. Raises
+    ``NotALead`` for others, and ``error`` when there is no folder or it does not load
+    cleanly (a change is never made on top of the last good set)."""
+    workspace.require_lead(actor, "change rules")
+    folder = workspace.config.rules_dir
+    if folder is None:
+        raise error(
+            "no rules folder is configured, so there is no file to change; set TRIAGE_RULES "
+            "or rules = ... in triage.toml"
+        )
+    in_force = workspace.rules(reload=True)
+    if in_force.fallback:
+        raise error(
+            f"the rules folder {folder} has problems (see `triage rules check`); fix them "
+            "before changing rules"
+        )
+    return folder, in_force.ruleset
+
+
 def _change(
     workspace: Workspace,
     action: str,
@@ -87,16 +111,7 @@ def _change(
     from triage.rules import rules_from_files
     from triage.rules.edit import diff_files, write_files
 
-    workspace.require_lead(actor, "change rules")
-    folder = workspace.config.rules_dir
-    if folder is None:
-        raise RuleChangeError("no rules folder is configured (TRIAGE_RULES or rules = …)")
-    in_force = workspace.rules(reload=True)
-    if in_force.fallback:
-        raise RuleChangeError(
-            f"the rules folder {folder} has problems (see `triage rules check`); fix them first"
-        )
-    old = in_force.ruleset
+    folder, old = editable_rules(workspace, actor, RuleChangeError)
     new_files = change(dict(old.files))  # raises RulesError when the result is invalid
     new = rules_from_files(new_files, origin=str(folder))
     summary, diff = diff_files(old.files, new_files)

@@ -325,7 +325,7 @@ class Workspace:
             nearest=nearest,
             nearest_verdict=nearest_verdict,
             verdict=self.reviews.current([pk]).get(pk),
-            decisions=len(self.store.decision_history(pk)),
+            decisions=self.store.decision_count(pk),
         )
 
     # -- verdicts ------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -92,18 +92,13 @@ def console(*, err: bool = False) -> Console:
 
 
 def parse_day(value: str | None) -> date | None:
-    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC)."""
-    if value is None:
-        return None
-    today = datetime.now(UTC).date()
-    if value == "today":
-        return today
-    if value == "yesterday":
-        return today - timedelta(days=1)
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC), as a click option value."""
+    from triage.presentation import parse_day as parse
+
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a day (YYYY-MM-DD, today, yesterday)") from None
+        return parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def stderr_is_terminal() -> bool:

@@ -9,9 +9,8 @@ from rich.console import Group
 from rich.text import Text
 
 from triage.inert import one_line
+from triage.presentation import LANE_STYLE
 from triage.service import Explanation
-
-LANE_STYLE = {"deep": "bold red", "scan": "yellow", "pass": "green"}
 
 
 def _value(value: Any) -> str:

@@ -190,13 +190,7 @@ def edit(
 @click.pass_context
 def retire(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) -> None:
     """Retire the failure mode ID: off the checklist, evidence kept (leads only)."""
-    from triage.failure_model import retire_mode
-
-    with workspace(ctx, announce_rules=False) as ws:
-        before = _status(ws, mode_id)
-        retire_mode(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
-    done = "was already retired" if before == "retired" else "retired"
-    console().print(f"failure mode {mode_id} {done}", markup=False)
+    _set_status(ctx, mode_id, "retired", reason=reason, reviewer=reviewer)
 
 
 @failure_model.command("reactivate")
@@ -206,12 +200,22 @@ def retire(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) 
 @click.pass_context
 def reactivate(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) -> None:
     """Put the retired failure mode ID back on the checklist (leads only)."""
-    from triage.failure_model import reactivate_mode
+    _set_status(ctx, mode_id, "active", reason=reason, reviewer=reviewer)
 
+
+def _set_status(
+    ctx: click.Context, mode_id: str, status: str, *, reason: str, reviewer: str | None
+) -> None:
+    from triage.failure_model import reactivate_mode, retire_mode
+
+    change = retire_mode if status == "retired" else reactivate_mode
     with workspace(ctx, announce_rules=False) as ws:
         before = _status(ws, mode_id)
-        reactivate_mode(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
-    done = "was already active" if before == "active" else "is active again"
+        change(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
+    if before == status:
+        done = f"was already {status}"
+    else:
+        done = "retired" if status == "retired" else "is active again"
     console().print(f"failure mode {mode_id} {done}", markup=False)
 
 

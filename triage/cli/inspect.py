@@ -7,8 +7,7 @@ from typing import Any
 import click
 
 from triage.cli.common import console, emit_json, parse_day, workspace
-
-LANE_STYLE = {"deep": "bold red", "scan": "yellow", "pass": "green"}
+from triage.presentation import LANE_STYLE
 
 
 def show_overview(ctx: click.Context) -> None:

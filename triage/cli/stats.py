@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 import click
 
 from triage.cli.common import console, emit_json, workspace
+from triage.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from triage.stats import StatRow
 
-LANE_STYLE = {"deep": "bold red", "scan": "yellow", "pass": "green"}
 HEADERS = {"task_type": "task type", "lane": "lane", "agent": "agent", "model": "model"}
 
 

@@ -251,6 +251,12 @@ class Store:
             ).first()
         return decision_from_row(row) if row else None
 
+    def decision_count(self, item_pk: int) -> int:
+        """How many decisions the item has had (re-triage keeps them all)."""
+        with self.engine.connect() as conn:
+            stmt = select(func.count()).where(decisions_t.c.item_pk == item_pk)
+            return int(conn.execute(stmt).scalar_one())
+
     def decision_history(self, item_pk: int) -> list[tuple[datetime, Decision]]:
         """Every decision the item has had, oldest first."""
         with self.engine.connect() as conn:

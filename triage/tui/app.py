@@ -151,7 +151,7 @@ class TriageApp(App[None]):
             partial(self.action_open, "model"),
         )
         yield SystemCommand(
-            "export: failure model", "Write failure-model.md here", self._export_model
+            "export: failure model", "Write failure-model.md here", self.export_failure_model
         )
         yield SystemCommand("help: keys", "Every key and what it does", self.action_help)
 
@@ -175,7 +175,8 @@ class TriageApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def _export_model(self) -> None:
+    def export_failure_model(self) -> None:
+        """Write the failure model as markdown to ``failure-model.md`` here."""
         from pathlib import Path
 
         from triage.failure_model import export_markdown

@@ -3,7 +3,6 @@ retire or reactivate (leads), export for owners."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -249,11 +248,4 @@ class FailureModelScreen(TriageScreen[None]):
         self._load(mode.id)
 
     def action_export(self) -> None:
-        from triage.failure_model import export_markdown
-
-        workspace = self.triage_app.workspace
-        if workspace is None:
-            return
-        path = Path.cwd() / "failure-model.md"
-        path.write_text(export_markdown(workspace), encoding="utf-8")
-        self.notify(f"Wrote {path}", markup=False)
+        self.triage_app.export_failure_model()

@@ -11,12 +11,13 @@ from rich.text import Text
 
 from triage.inert import inert, one_line
 from triage.models import FailureMode, Item
+from triage.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
     from triage.review import Sitting
     from triage.service import Explanation
 
-LANE_STYLE = {
+LANE_BADGE = {
     "deep": "bold white on red",
     "scan": "bold black on yellow",
     "pass": "bold black on green",
@@ -35,7 +36,7 @@ def _title(title: str, *, gap: bool = False) -> Text:
 def header(ex: Explanation, index: int, total: int, sitting: Sitting) -> Text:
     item, d = ex.item, ex.decision
     text = Text()
-    text.append(f" {d.lane.value.upper()} ", style=LANE_STYLE[d.lane.value])
+    text.append(f" {d.lane.value.upper()} ", style=LANE_BADGE[d.lane.value])
     if d.audit_sample:
         text.append(" audit sample ", style="bold reverse")
     text.append(" ")
@@ -72,7 +73,7 @@ def why(ex: Explanation) -> Text:
     if not d.reasons:
         text.append(f"No rule matched: the default lane, {d.lane.value}.\n")
     for reason in sorted(d.reasons, key=lambda r: -r.lane.severity):
-        text.append("● ", style=LANE_STYLE[reason.lane.value].replace(" on ", " "))
+        text.append("● ", style=LANE_STYLE[reason.lane.value])
         text.append(one_line(reason.rule, 40), style="bold")
         if reason.shadow:
             text.append(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,23 +14,13 @@ from textual.widgets import Footer, Input, Static
 
 from triage.inert import one_line
 from triage.models import DONE, Lane, QueueFilter
+from triage.presentation import LANE_STYLE, parse_day
 from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
     from triage.review import Plan, QueueView
     from triage.tui.screens.modals import Filters
-
-LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
-
-
-def parse_day(value: str | None) -> date | None:
-    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC); ``ValueError`` otherwise."""
-    if not value:
-        return None
-    today = datetime.now(UTC).date()
-    named = {"today": today, "yesterday": today - timedelta(days=1)}
-    return named[value] if value in named else date.fromisoformat(value)
 
 
 class QueueScreen(TriageScreen[None]):

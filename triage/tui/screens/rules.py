@@ -13,13 +13,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
 from triage.inert import one_line
+from triage.presentation import LANE_STYLE
 from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
     from triage.rule_stats import RuleRecord
     from triage.rules import Rule, RuleSet
-
-LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
 
 
 class RulesScreen(TriageScreen[None]):

@@ -13,12 +13,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from triage.inert import one_line
+from triage.presentation import LANE_STYLE
 from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
     from triage.stats import StatRow, TrendPoint
-
-LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
 
 
 def percent(value: float | None) -> str:
