@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from triage.models import Lane, Outcome, QueueEntry, QueueFilter, QueueKey, VerdictRecord
@@ -124,9 +124,11 @@ def plan_session(
     return Plan(chosen, spent, len(keys) - len(chosen))
 
 
-def estimate_minutes(keys: Sequence[QueueKey], lane_minutes: Mapping[str, float]) -> float:
+def estimate_minutes(
+    items: Iterable[QueueKey | QueueEntry], lane_minutes: Mapping[str, float]
+) -> float:
     """Reviewer minutes the given items are expected to take."""
-    return sum(lane_minutes.get(key.lane.value, 1.0) for key in keys)
+    return sum(lane_minutes.get(item.lane.value, 1.0) for item in items)
 
 
 @dataclass
@@ -182,7 +184,3 @@ class Sitting:
     @property
     def reviewed(self) -> int:
         return len(self.done)
-
-    @property
-    def minutes(self) -> float:
-        return sum(record.seconds for record in self.done) / 60.0

@@ -48,12 +48,3 @@ def save(engine: Engine, name: str, *, position: str | None, since: datetime | N
             conn.execute(insert(state_t).values(name=name, **values))
         else:
             conn.execute(update(state_t).where(state_t.c.name == name).values(**values))
-
-
-def all_states(engine: Engine) -> list[SourceState]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(state_t).order_by(state_t.c.name)).all()
-    return [
-        SourceState(r.name, r.position, utc(r.since) if r.since else None, utc(r.updated_at))
-        for r in rows
-    ]

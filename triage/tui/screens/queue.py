@@ -150,11 +150,13 @@ class QueueScreen(TriageScreen[None]):
         view = self.view
         text = Text()
         if self.plan is not None and view is not None:
+            from triage.review import estimate_minutes
+
             minutes = self.triage_app.config.lane_minutes
             elapsed = (time.monotonic() - self.plan_started) / 60
             rows = [view.row(i) for i in range(len(view))]
             left = [row for row in rows if row.verdict not in DONE]
-            eta = sum(minutes.get(row.lane.value, 1.0) for row in left)
+            eta = estimate_minutes(left, minutes)
             text.append("time box: ", style="bold")
             text.append(
                 f"{len(rows) - len(left)} of {len(rows)} done · ≈ {eta:.0f} min left · "
