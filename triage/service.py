@@ -17,7 +17,7 @@ from typing import Any
 
 from triage.config import Config
 from triage.engine import History, Triager
-from triage.ingest import SourceError
+from triage.ingest import AuthRefused, SourceError
 from triage.models import (
     Decision,
     FailureMode,
@@ -254,12 +254,13 @@ class Workspace:
                         )
                     if progress is not None:
                         progress(pullable.label, batch.done, batch.total)
-            except SourceError as exc:
-                message = str(exc)
+            except AuthRefused as exc:
                 env = pullable.credential_env if pullable is not None else None
-                if env and "auth" in message.lower():
-                    message += f" (the credential comes from ${env})"
-                report.errors.append(message)
+                report.errors.append(
+                    f"{exc} (the credential comes from ${env})" if env else str(exc)
+                )
+            except SourceError as exc:
+                report.errors.append(str(exc))
         return report
 
     def _triage(

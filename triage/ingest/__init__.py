@@ -43,6 +43,11 @@ class SourceError(Exception):
     """
 
 
+class AuthRefused(SourceError):
+    """The source refused the credentials (HTTP 401/403): the caller can name the
+    environment variables they came from."""
+
+
 @dataclass(slots=True)
 class Batch:
     """One step of a read: what parsed, what was rejected, and how far along the read is."""

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import httpx
 
 from triage import jsonio
-from triage.ingest import SourceError
+from triage.ingest import AuthRefused, SourceError
 from triage.ingest.pages import excerpt
 from triage.ingest.surrogates import SURROGATE_ESCAPE
 
@@ -169,7 +169,7 @@ def fetch_json(
             raise Transient(transport_problem(error)) from error
         status = response.status_code
         if status in (401, 403):
-            raise SourceError(
+            raise AuthRefused(
                 f"{where} refused authentication (HTTP {status}); check the credentials"
             )
         if status == 429 or status >= 500:
