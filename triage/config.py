@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage import locations
+from triage.errors import ConfigError
+
+__all__ = ["Config", "ConfigError", "find_config_file", "load_config"]
 
 if TYPE_CHECKING:
     from triage.config_schema import SourceConfig, _File
-
-
-class ConfigError(Exception):
-    """The configuration file is unreadable or invalid; the message says where."""
 
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey")

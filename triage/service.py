@@ -17,6 +17,7 @@ from typing import Any
 
 from triage.config import Config
 from triage.engine import History, Triager
+from triage.errors import Refused
 from triage.ingest import AuthRefused, SourceError
 from triage.models import (
     Decision,
@@ -114,7 +115,7 @@ class Explanation:
     """How many decisions the item has had (re-triage keeps history)."""
 
 
-class NotALead(PermissionError):
+class NotALead(Refused):
     """Only leads change rules and retire failure modes."""
 
 

@@ -29,21 +29,23 @@ class CliGroup(click.Group):
     """Turns the core's expected failures into clean one-line errors."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from triage.config import ConfigError
-        from triage.ingest import SourceError
+        from triage.errors import TriageError
         from triage.rules import RulesError
 
         try:
             return super().invoke(ctx)
-        except (ConfigError, SourceError, LookupError, PermissionError) as exc:
-            message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
-            raise CliError(str(message)) from None
         except RulesError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             raise CliError(
                 "the rules were refused and no earlier good rule set is stored"
             ) from None
+        except TriageError as exc:
+            raise CliError(str(exc)) from None
+        except (LookupError, PermissionError) as exc:
+            # Older core paths still raise the plain built-ins on purpose.
+            message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
+            raise CliError(str(message)) from None
 
 
 def load_config(ctx: click.Context) -> Config:

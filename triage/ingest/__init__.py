@@ -18,6 +18,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from triage.errors import AuthRefused, SourceError
 from triage.models import Item, Rejection
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from triage.ingest.native import RecordError, parse_record
 
 __all__ = [
+    "AuthRefused",
     "Batch",
     "RecordError",
     "SourceError",
@@ -33,19 +35,6 @@ __all__ = [
     "read_http",
     "read_jsonl",
 ]
-
-
-class SourceError(Exception):
-    """A source could not be read at all (missing file, refused credentials, endless paging…).
-
-    The message is a complete sentence fragment meant for the user; it names the
-    path or URL but never a credential.
-    """
-
-
-class AuthRefused(SourceError):
-    """The source refused the credentials (HTTP 401/403): the caller can name the
-    environment variables they came from."""
 
 
 @dataclass(slots=True)

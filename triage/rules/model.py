@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.errors import TriageError
 from triage.models import Lane
 from triage.rules.expr import Condition, Evaluator, compile_condition
 
@@ -157,7 +158,7 @@ class RuleProblem:
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class RulesError(Exception):
+class RulesError(TriageError):
     """A rule folder was refused; ``problems`` lists everything found wrong with it."""
 
     def __init__(self, problems: list[RuleProblem], *, origin: str = "") -> None:
