@@ -33,6 +33,17 @@ class Refused(TriageError, PermissionError):
     item already reviewed, a file that may not be written)."""
 
 
+class ReviewedMeanwhile(Refused):
+    """A verdict was recorded (or undone) on the item by someone else after it was
+    shown to this reviewer; nothing was written. ``current`` is the verdict now in
+    force (a :class:`triage.models.VerdictRecord`, or ``None`` after an undo), so the
+    caller can show it and let the reviewer decide to record theirs as a correction."""
+
+    def __init__(self, message: str, current: object | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class InvalidInput(TriageError, ValueError):
     """A value given on the command line, in a form or in a file is not acceptable."""
 
