@@ -241,3 +241,77 @@ def test_first_line_longer_than_the_part_looked_at(tmp_path: Path) -> None:
     session = tmp_path / "s.jsonl"
     session.write_text(json.dumps({"type": "message", "message": {"content": long_text}}) + "\n")
     assert detect_format(session) == "openclaw-session"
+
+
+def test_a_folder_reads_what_it_can_and_names_each_file_it_cannot(tmp_path: Path) -> None:
+    """Real failures that bind root too: a read error (a link to ``/proc/self/mem``,
+    whose first page is not mapped), a link to a missing file, gzip data damaged from
+    the start, and files removed between listing and reading, in every format."""
+    root = tmp_path / "in"
+    shutil.copytree(SOURCES, root)
+    eio = root / "native" / "bad-disk.jsonl"
+    eio.symlink_to("/proc/self/mem")
+    dangling = root / "otlp" / "moved.json"
+    dangling.symlink_to(tmp_path / "nowhere.json")
+    damaged = root / "promptfoo" / "damaged.json.gz"
+    damaged.write_bytes(b"\x1f\x8b" + b"\x00" * 40)
+    batches = read_file_source(root, source="src")  # the folder is listed here
+    session = root / "openclaw" / "agents" / "main" / "sessions" / f"{SID}.jsonl"
+    trace = root / "otlp" / "chat_aliases.json"
+    results = root / "promptfoo" / "results_v2.json"
+    for path in (session, trace, results):
+        path.unlink()
+    got = list(batches)
+    skipped = [message for batch in got for message in batch.skipped]
+    assert sorted(skipped) == sorted(
+        [
+            f"cannot read {eio}: input/output error",
+            f"cannot open {dangling}: a link to a missing file",
+            f"cannot read {damaged}: corrupt or truncated gzip data: unknown compression method",
+            f"cannot open {session}: no such file or directory",
+            f"cannot open {trace}: no such file or directory",
+            f"cannot open {results}: no such file or directory",
+        ]
+    )
+    assert not any("errno" in message.lower() for message in skipped)
+    assert ids(got) == [  # everything of test_whole_folder_of_mixed_formats but the removed
+        "n-1",
+        "c0ffee00-1111-4222-8333-444455556666:2",
+        "c0ffee00-1111-4222-8333-444455556666:5",
+        f"{SID}:run-7f3a",
+        f"{SID}:run-8b21",
+        "5b8efff798038103d269b633813fc60c:a1a1a1a1a1a1a1a1",
+        "0af7651916cd43dd8448eb211c80319c:e457b5a2e4d86bd1",
+        "eval-7Xk-2026-04-08T09:00:00:0:0",
+        "eval-7Xk-2026-04-08T09:00:00:1:0",
+        "eval-7Xk-2026-04-08T09:00:00:2:0",
+    ]
+    assert got[-1].done == got[-1].total  # progress still ends at the total
+
+
+def test_a_single_unreadable_file_is_an_error_that_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "bad-disk.json"
+    path.symlink_to("/proc/self/mem")
+    with pytest.raises(SourceError) as caught:
+        read_all(path)
+    assert str(caught.value) == f"cannot read {path}: input/output error"
+
+
+def test_a_link_back_up_the_tree_is_read_once(tmp_path: Path) -> None:
+    shutil.copytree(SOURCES / "native", tmp_path / "native")
+    (tmp_path / "native" / "again").symlink_to(tmp_path)
+    assert ids(read_all(tmp_path)) == ["n-1"]
+    assert ids(read_all(tmp_path, format="jsonl")) == ["n-1"]
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\r\n"])
+def test_old_mac_and_windows_line_ends_read_like_unix_ones(tmp_path: Path, end: bytes) -> None:
+    for source in (SESSIONS / f"{SID}.jsonl", SOURCES / "otlp" / "agent_trace.jsonl"):
+        converted = tmp_path / source.name
+        converted.write_bytes(source.read_bytes().replace(b"\n", end))
+        assert detect_format(converted) == detect_format(source)
+        want, got = read_all(source), read_all(converted)
+        assert ids(got) == ids(want) and ids(got)
+        assert [(r.line, r.reason) for b in got for r in b.rejected] == [
+            (r.line, r.reason) for b in want for r in b.rejected
+        ]

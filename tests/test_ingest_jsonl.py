@@ -100,8 +100,9 @@ def test_truncated_last_line_inside_a_multibyte_character(tmp_path: Path) -> Non
 def test_invalid_json_in_the_last_line_with_newline_is_not_truncation(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_bytes(line(1) + b'{"id": \n')
+    # Column 8: just past the line's last character (the line end is not counted).
     assert rejections(read_all(path)) == [
-        Rejection(str(path), 2, "invalid JSON: Expecting value at column 9")
+        Rejection(str(path), 2, "invalid JSON: Expecting value at column 8")
     ]
 
 
@@ -238,15 +239,28 @@ def test_folder_without_jsonl_files_raises_source_error(tmp_path: Path) -> None:
     assert str(caught.value) == f"no .jsonl or .jsonl.gz files in folder {tmp_path}"
 
 
-def test_file_that_vanishes_before_reading_raises_source_error(tmp_path: Path) -> None:
+def test_file_that_vanishes_before_reading_is_skipped_and_named(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_bytes(line(1))
     (tmp_path / "b.jsonl").write_bytes(line(2))
+    (tmp_path / "c.jsonl").write_bytes(line(3))
     batches = read_jsonl(tmp_path, source="files", batch_size=1)
     assert ids([next(batches)]) == ["r-1"]
-    (tmp_path / "b.jsonl").unlink()
+    (tmp_path / "b.jsonl").unlink()  # listed, then gone before it was read
+    rest = list(batches)
+    assert ids(rest) == ["r-3"]
+    assert [message for batch in rest for message in batch.skipped] == [
+        f"cannot open {tmp_path / 'b.jsonl'}: no such file or directory"
+    ]
+
+
+def test_a_single_file_that_vanishes_before_reading_raises_source_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(line(1))
+    batches = read_jsonl(path, source="files")
+    path.unlink()
     with pytest.raises(SourceError) as caught:
         next(batches)
-    assert str(caught.value) == f"cannot open {tmp_path / 'b.jsonl'}: no such file or directory"
+    assert str(caught.value) == f"cannot open {path}: no such file or directory"
 
 
 def test_package_exports_readers_lazily() -> None:
@@ -267,3 +281,55 @@ def test_package_exports_readers_lazily() -> None:
 def test_batch_size_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         read_jsonl(tmp_path, source="files", batch_size=0)
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\r\n", b"\n"])
+def test_every_line_end_splits_lines(tmp_path: Path, end: bytes) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(end.join([line(1).rstrip(), line(2).rstrip(), b"{", line(3).rstrip()]) + end)
+    batches = read_all(path)
+    assert ids(batches) == ["r-1", "r-2", "r-3"]
+    assert [(r.line, r.reason.split(":")[0]) for r in rejections(batches)] == [(3, "invalid JSON")]
+
+
+def test_a_crlf_split_between_two_reads_is_one_line_end(tmp_path: Path) -> None:
+    from triage.ingest.lines import split_lines
+
+    first = line(1).rstrip()
+    data = first + b"\r\n" + line(2).rstrip() + b"\r\r\n"
+    import io
+
+    lines = list(split_lines(io.BytesIO(data), chunk=len(first) + 1))  # cut after the \r
+    assert [(entry.number, entry.data[:9]) for entry in lines] == [
+        (1, b'{"id": "r'),
+        (2, b'{"id": "r'),
+        (3, b""),  # the lone \r ends an empty line before the \r\n
+    ]
+    assert lines[-1].end == len(data)
+
+
+def test_nan_infinity_and_huge_numbers_reject_the_record_naming_the_field(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(
+        line(1)
+        + line(2).replace(b'"m-1"', b'"m-1", "meta": {"amount": NaN}')
+        + line(3).replace(b'"m-1"', b'"m-1", "score": -Infinity')
+        + line(4).replace(
+            b'"m-1"', b'"m-1", "tool_calls": [{"name": "t", "arguments": {"x": [1e999]}}]'
+        )
+        + line(5).replace(b'"m-1"', b'"m-1", "meta": {"tiny": 1e-999, "big": 1e308}')
+        + line(6).replace(b'"m-1"', b'"m-1", "meta": {"n": Infinity}').rstrip()  # last line
+    )
+    batches = read_all(path)
+    assert ids(batches) == ["r-1", "r-5"]
+    assert [(r.line, r.reason) for r in rejections(batches)] == [
+        (2, "'meta.amount' is NaN, which is not a number JSON can carry"),
+        (3, "'score' is -Infinity, which is not a number JSON can carry"),
+        (
+            4,
+            "'tool_calls[0].arguments.x[0]' is 1e999, a number beyond the range that can be stored",
+        ),
+        (6, "'meta.n' is Infinity, which is not a number JSON can carry"),
+    ]

@@ -390,3 +390,26 @@ def test_nul_in_an_identifier_is_rejected() -> None:
         parse_record(record, source="s")
     record["id"] = "ab"
     assert parse_record(record, source="s").input == "in\x00put"
+
+
+@pytest.mark.parametrize(
+    ("obj", "reason"),
+    [
+        (record(id=" "), "'id' is blank (only whitespace)"),
+        (record(id="\t\n "), "'id' is blank (only whitespace)"),
+        (record(id=False), "'id' must be a string or an integer, got a boolean"),
+        (record(id=None), "'id' must be a string or an integer, got null"),
+        (record(id=7.0), "'id' must be a string or an integer, got a number"),
+        (record(agent="  "), "'agent' is blank (only whitespace)"),
+        (record(task_type="\t"), "'task_type' is blank (only whitespace)"),
+        (record(model=" "), "'model' is blank (only whitespace)"),
+    ],
+)
+def test_blank_ids_and_names_and_non_integer_numbers_are_rejected(obj: object, reason: str) -> None:
+    assert reason_for(obj) == reason
+
+
+def test_integer_ids_are_their_decimal_text_and_other_ids_are_kept_exactly() -> None:
+    assert parse_record(record(id=-7), source="s").id == "-7"
+    assert parse_record(record(id=2**70), source="s").id == str(2**70)
+    assert parse_record(record(id=" a "), source="s").id == " a "  # never trimmed

@@ -463,3 +463,30 @@ def test_runtime_sidecar_alone_is_read_as_a_trajectory(tmp_path: Path) -> None:
     # Without artifacts.json the latest run has only its own events.
     assert items[1].meta["terminal_error"] is None
     assert items[1].meta["final_status"] == "timeout"
+
+
+def test_nan_in_a_transcript_line_or_in_sessions_json_is_rejected_not_nulled(
+    tmp_path: Path,
+) -> None:
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [
+            HEADER,
+            entry("u1", None, user("question")),
+            entry("a1", "u1", assistant("answer", usage={"cost": {"total": float("nan")}})),
+        ],
+    )
+    items, rejected = read(path)
+    assert [(r.source, r.line, r.reason) for r in rejected] == [
+        (str(path), 3, "'message.usage.cost.total' is NaN, which is not a number JSON can carry")
+    ]
+    assert [(i.id, i.meta["no_reply"]) for i in items] == [("s-1:u1", True)]
+
+    sessions = {"agent:main:main": {"sessionId": "s-1", "status": float("inf")}}
+    (tmp_path / "sessions.json").write_text(json.dumps(sessions))
+    items, rejected = read(path)
+    assert items == []
+    assert [(r.line, r.reason) for r in rejected][-1] == (
+        2,
+        "'meta.session_status' is Infinity, which is not a number JSON can carry",
+    )

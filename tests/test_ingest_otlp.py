@@ -304,3 +304,50 @@ def test_broken_first_line_and_a_span_exported_twice(tmp_path: Path) -> None:
     items, rejected = read(path)
     assert [(i.id.split(":")[1], i.model) for i in items] == [("08" * 8, "b")]
     assert [r.line for r in rejected] == [1]
+
+
+def test_nan_in_a_span_rejects_its_item_and_in_a_line_rejects_the_line(tmp_path: Path) -> None:
+    def chat(span_id: str, tokens: Any) -> Any:
+        found = span(span_id, "chat m", "1775610001000000000")
+        found["attributes"].append(
+            {"key": "gen_ai.usage.input_tokens", "value": {"doubleValue": tokens}}
+        )
+        return found
+
+    document = tmp_path / "t.json"
+    document.write_text(json.dumps(export(chat("01" * 8, 12.0), chat("02" * 8, float("nan")))))
+    items, rejected = read(document)
+    assert [i.id.split(":")[1] for i in items] == ["01" * 8]
+    assert [r.reason.split(": ", 1)[-1] for r in rejected] == [
+        "'meta.usage.input_tokens' is NaN, which is not a number JSON can carry"
+    ]
+
+    lines = tmp_path / "t.jsonl"
+    lines.write_text(
+        json.dumps(export(chat("03" * 8, 1.0)))
+        + "\n"
+        + json.dumps(export(chat("04" * 8, float("-inf"))))
+        + "\n"
+    )
+    items, rejected = read(lines)
+    assert [i.id.split(":")[1] for i in items] == ["03" * 8]
+    assert [(r.line, r.reason.split("' is ")[1]) for r in rejected] == [
+        (2, "-Infinity, which is not a number JSON can carry")
+    ]
+
+
+def test_tool_arguments_whose_json_holds_nan_stay_text(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    agent = span("01" * 8, "invoke_agent a", "1775610000000000000")
+    tool = span(
+        "02" * 8,
+        "execute_tool lookup",
+        "1775610001000000000",
+        parent="01" * 8,
+        gen_ai__tool__name="lookup",
+        gen_ai__tool__call__arguments='{"amount": NaN}',
+    )
+    path.write_text(json.dumps(export(agent, tool)))
+    items, rejected = read(path)
+    assert rejected == []
+    assert [call.arguments for call in items[0].tool_calls] == ['{"amount": NaN}']

@@ -186,3 +186,16 @@ def test_unpaired_surrogate_rejects_only_that_result(tmp_path: Path) -> None:
     assert [(r.line, r.reason.split(" (")[0]) for r in rejected] == [
         (2, "contains an unpaired UTF-16 surrogate escape")
     ]
+
+
+def test_nan_in_one_result_rejects_that_result_only(tmp_path: Path) -> None:
+    document = json.loads(V3.read_text())
+    document["results"]["results"][1]["score"] = float("nan")
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(document))  # Python writes NaN unless told not to
+    items, rejected = read(path)
+    assert [i.id for i in items] == [f"{EVAL}:0:0", f"{EVAL}:2:0"]
+    assert (
+        Rejection(str(path), 2, "'meta.score' is NaN, which is not a number JSON can carry")
+        in rejected
+    )

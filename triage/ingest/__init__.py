@@ -1,8 +1,10 @@
 """Reading items from sources: JSON Lines files and folders, HTTP JSON endpoints.
 
 Every reader yields :class:`Batch` objects: the items that parsed, the records
-that did not (each with where it was and why), and progress. A bad record never
-stops a read; a source that cannot be read at all raises :class:`SourceError`.
+that did not (each with where it was and why), the files of a folder that could
+not be read (skipped; the others are read), and progress. A bad record or an
+unreadable file in a folder never stops a read; a source that cannot be read at
+all raises :class:`SourceError`.
 
 The readers live in submodules and are imported on first use, so importing
 this package stays cheap:
@@ -15,7 +17,7 @@ this package stays cheap:
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from triage.errors import AuthRefused, SourceError
@@ -52,6 +54,9 @@ class Batch:
     position: str | None = None
     """HTTP: the next URL or cursor after this batch, to resume from; ``None`` at the end and
     for files."""
+    skipped: list[str] = field(default_factory=list)
+    """Files or folders of the source that could not be read and were skipped (the rest
+    was read), each a message naming it and saying why: ``cannot read F: permission denied``."""
 
 
 _LAZY = {

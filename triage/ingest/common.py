@@ -4,19 +4,23 @@ Each adapter turns one *unit* (a file, or an OpenClaw trajectory export folder) 
 stream of :class:`~triage.models.Item` and :class:`~triage.models.Rejection` values;
 :mod:`triage.ingest.detect` finds the units, batches the stream and counts progress.
 
-The helpers here read untrusted bytes (gzip is recognised by its magic bytes), split
-JSON Lines with the same rejection reasons as :mod:`triage.ingest.jsonl`, and check a
-finished item the way :func:`~triage.ingest.native.parse_record` checks a native record
-(non-empty names, no NUL characters, no unpaired surrogates). Plain-value helpers
-(timestamps, dotted paths, message text) are in :mod:`triage.ingest.values`.
+The helpers here read untrusted files (gzip is recognised by its magic bytes), stream
+JSON Lines with the same rejection reasons as :mod:`triage.ingest.jsonl` (line ends,
+record limit: :mod:`triage.ingest.lines`), read whole JSON documents within the record
+limit, and check a finished item the way :func:`~triage.ingest.native.parse_record`
+checks a native record (non-blank id and names, no NUL characters, no unpaired
+surrogates, no ``NaN`` or infinite numbers). Plain-value helpers (timestamps, dotted
+paths, message text) are in :mod:`triage.ingest.values`.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import re
 import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +28,14 @@ from typing import Any
 
 from triage import jsonio
 from triage.ingest import SourceError
+from triage.ingest.lines import (
+    CHUNK,
+    DEFAULT_MAX_RECORD_BYTES,
+    lines_of,
+    open_stream,
+    plain_reason,
+    too_long_reason,
+)
 from triage.ingest.surrogates import (
     SURROGATE_ESCAPE,
     UNPAIRED_SURROGATE_REASON,
@@ -52,10 +64,11 @@ __all__ = [
     "json_lines",
     "load_document",
     "make_item",
+    "needs_check",
     "read_bytes",
     "reject",
-    "surrogates_possible",
     "task_type",
+    "unstorable",
     # re-exported from triage.ingest.values
     "as_json_text",
     "dotted",
@@ -73,7 +86,6 @@ __all__ = [
 Emitted = Item | Rejection
 """What an adapter yields for each record of a unit."""
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -97,32 +109,50 @@ class Context:
     """Dotted path into the source's own record or metadata giving the task type."""
     cache: dict[Any, Any] = field(default_factory=dict)
     """Per-read memo for adapters (e.g. a parsed ``sessions.json`` per folder)."""
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
+    """The longest line, or whole JSON document, read (after decompression)."""
 
 
 # --- bytes and JSON -----------------------------------------------------------------
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, limit: int = DEFAULT_MAX_RECORD_BYTES) -> bytes:
     """The file's bytes, decompressed when it is gzip; :class:`SourceError` if unreadable.
 
-    Damaged gzip data raises :class:`Invalid` (the unit is then one rejection).
+    Damaged gzip data, or more than ``limit`` bytes (counted while decompressing, so a
+    gzip bomb is never inflated whole), raise :class:`Invalid` (the unit is then one
+    rejection).
     """
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise SourceError(f"cannot read {path}: {_why(error)}") from error
-    if data.startswith(_GZIP_MAGIC):
+    raw, stream = open_stream(path)
+    with raw:
         try:
-            data = gzip.decompress(data)
+            if stream is raw:
+                size = os.fstat(raw.fileno()).st_size
+                if size > limit:
+                    raise Invalid(too_long_reason(size, limit, what="document"))
+                data = raw.read()
+            else:
+                data = _inflate(stream, limit)
         except (EOFError, zlib.error, gzip.BadGzipFile) as error:
             raise Invalid(f"corrupt or truncated gzip data: {error}") from None
-    if data.startswith(_BOM):
-        data = data[len(_BOM) :]
-    return data
+        except OSError as error:
+            raise SourceError(f"cannot read {path}: {plain_reason(error)}") from error
+    if len(data) > limit:  # the file grew while it was read
+        raise Invalid(too_long_reason(len(data), limit, what="document"))
+    return data.removeprefix(_BOM)
 
 
-def _why(error: OSError) -> str:
-    return (error.strerror or str(error)).lower()
+def _inflate(stream: Any, limit: int) -> bytes:
+    """All of a gzip stream, a chunk at a time, stopping once it passes ``limit``: only
+    "over" is then known, since inflating the rest to count it is what a bomb wants."""
+    pieces: list[bytes] = []
+    held = 0
+    while piece := stream.read1(CHUNK):
+        held += len(piece)
+        if held > limit:
+            raise Invalid(too_long_reason(None, limit, what="document"))
+        pieces.append(piece)
+    return b"".join(pieces)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,24 +165,30 @@ class JsonLine:
     """Why the line is not valid JSON (then ``value`` is ``None``)."""
 
 
-def json_lines(data: bytes) -> Iterator[JsonLine]:
-    """Each non-blank line of ``data`` decoded as JSON, or with the reason it is not.
+def json_lines(
+    path: Path, limit: int = DEFAULT_MAX_RECORD_BYTES
+) -> Generator[JsonLine, None, None]:
+    """Each non-blank line of the file at ``path`` decoded as JSON, or with the reason it
+    is not, read as a stream (no line over ``limit`` bytes is held whole).
 
-    The reasons are those of :mod:`triage.ingest.jsonl`; a line holding a string with an
-    unpaired UTF-16 surrogate escape is rejected too, since it cannot be stored.
+    The reasons are those of :mod:`triage.ingest.jsonl`: a line holding a string with an
+    unpaired UTF-16 surrogate escape or a number JSON cannot carry (``NaN``) is rejected
+    too, since it cannot be stored. Raises :class:`SourceError` when the file cannot be
+    opened or read.
     """
-    lines = data.split(b"\n")
-    last = len(lines) - 1
-    for index, line in enumerate(lines):
-        if not line.strip():
-            continue
-        value, reason = _parse(line, truncated=index == last and not data.endswith(b"\n"))
-        yield JsonLine(index + 1, value, reason)
+    for line in lines_of(path, limit=limit):
+        if line.problem is not None:
+            yield JsonLine(line.number, None, line.problem)
+        elif line.data.strip():
+            value, reason = _parse(line.data, truncated=not line.ended)
+            yield JsonLine(line.number, value, reason)
 
 
 def _parse(line: bytes, *, truncated: bool) -> tuple[Any, str | None]:
     try:
         value = jsonio.parse(line)
+    except jsonio.NonFiniteNumber as error:
+        return None, str(error)
     except ValueError as error:
         if truncated:
             return None, "truncated record at end of file"
@@ -175,9 +211,13 @@ def _json_reason(error: ValueError) -> str:
 
 
 def load_document(data: bytes) -> Any:
-    """``data`` as one JSON document; :class:`Invalid` with the place when it is not."""
+    """``data`` as one JSON document; :class:`Invalid` with the place when it is not.
+
+    ``NaN`` and infinite numbers are kept (as floats): a document holds many records,
+    and :func:`make_item` rejects the ones whose items would carry such a number (when
+    :func:`needs_check` says the document may hold one)."""
     try:
-        return jsonio.parse(data)
+        return jsonio.parse(data, allow_non_finite=True)
     except ValueError as error:
         raise Invalid(_json_reason(error)) from None
     except RecursionError:
@@ -208,16 +248,18 @@ def make_item(
     tool_calls: tuple[ToolCall, ...] = (),
     transcript: tuple[Turn, ...] = (),
     meta: dict[str, Any] | None = None,
-    check_surrogates: bool = False,
+    check_values: bool = False,
 ) -> Item:
     """The item, checked like a native record; :class:`Invalid` when it cannot be stored.
 
-    ``ctx.agent`` replaces ``agent``; an empty model becomes ``"unknown"``.
+    ``ctx.agent`` replaces ``agent``; an empty model becomes ``"unknown"``. An id of
+    only whitespace counts as none. ``check_values`` also looks for strings with
+    unpaired surrogates and for ``NaN`` or infinite numbers (see :func:`needs_check`).
     """
     agent = ctx.agent or agent
     model = model or "unknown"
-    if not id:
-        raise Invalid("record has no id")
+    if not id or id.isspace():
+        raise Invalid("record has no id" if not id else "record's id is blank")
     if not agent or not task_type:
         raise Invalid("record has no agent name" if not agent else "record has no task type")
     for name, value in (("id", id), ("agent", agent), ("task_type", task_type), ("model", model)):
@@ -236,12 +278,16 @@ def make_item(
         transcript=transcript,
         meta=meta if meta is not None else {},
     )
-    if check_surrogates and _has_unpaired_surrogate(item):
-        raise Invalid(UNPAIRED_SURROGATE_REASON)
+    if check_values:
+        problem = unstorable(item)
+        if problem is not None:
+            raise Invalid(problem)
     return item
 
 
-def _has_unpaired_surrogate(item: Item) -> bool:
+def unstorable(item: Item) -> str | None:
+    """Why ``item`` cannot be stored as it is (an unpaired surrogate, a ``NaN`` or
+    infinite number, named by its place: ``'meta.cost' is NaN, …``), or ``None``."""
     plain = [
         item.id,
         item.agent,
@@ -253,7 +299,16 @@ def _has_unpaired_surrogate(item: Item) -> bool:
         [[turn.role, turn.content] for turn in item.transcript],
         item.meta,
     ]
-    return unpaired_surrogate(plain)
+    if unpaired_surrogate(plain):
+        return UNPAIRED_SURROGATE_REASON
+    shaped = {
+        "meta": item.meta,
+        "tool_calls": [
+            {"arguments": call.arguments, "result": call.result} for call in item.tool_calls
+        ],
+    }
+    found = jsonio.non_finite(shaped)
+    return None if found is None else str(found)
 
 
 def reject(path: Path, line: int, reason: str) -> Rejection:
@@ -261,9 +316,14 @@ def reject(path: Path, line: int, reason: str) -> Rejection:
     return Rejection(str(path), line, reason)
 
 
-def surrogates_possible(data: bytes) -> bool:
-    """Whether ``data`` holds a ``\\uD8xx``-style escape, so records need checking."""
-    return SURROGATE_ESCAPE.search(data) is not None
+_NON_FINITE = re.compile(rb"NaN|Infinity|[0-9][eE]\+?[0-9]{3}")
+
+
+def needs_check(data: bytes) -> bool:
+    """Whether raw JSON ``data`` may hold values that decode but cannot be stored: a
+    ``\\uD8xx``-style escape (maybe an unpaired surrogate), ``NaN``, ``Infinity`` or a
+    number beyond double range. Items made from it then need ``check_values``."""
+    return SURROGATE_ESCAPE.search(data) is not None or _NON_FINITE.search(data) is not None
 
 
 def convert_records(
@@ -278,7 +338,9 @@ def convert_records(
 ) -> tuple[list[Item], list[Rejection]]:
     """One API page's records as items, each bad one a rejection at its position.
     ``seen`` holds the ids already read in this pull: a page served twice (a retry
-    after a lost response, a cursor that repeats) adds nothing."""
+    after a lost response, a cursor that repeats) adds nothing. A record holding
+    ``NaN`` or an infinite number (a page parsed with ``allow_non_finite``) is
+    rejected naming the field, never stored with it turned into ``null``."""
     items: list[Item] = []
     rejected: list[Rejection] = []
     for index, record in enumerate(records, start=1):
@@ -289,6 +351,10 @@ def convert_records(
             continue
         if surrogates and unpaired_surrogate(record):
             rejected.append(Rejection(where, index, UNPAIRED_SURROGATE_REASON))
+            continue
+        unfit = jsonio.non_finite(record)
+        if unfit is not None:
+            rejected.append(Rejection(where, index, str(unfit)))
             continue
         try:
             item = convert(record, ctx)

@@ -28,6 +28,17 @@ and ``*.trajectory-path.json`` pointers, and a ``<id>.trajectory.jsonl`` sidecar
 
 A forced ``format`` reads the file, or every candidate file of the folder, as that format.
 
+In a folder, what cannot be read is skipped and named in ``Batch.skipped`` (``cannot
+read F: permission denied``), and the rest is read: a subfolder that cannot be
+listed, a candidate file that cannot be opened or read (for detection or when its turn
+comes), a link to a missing file, a file removed between listing and reading. A single
+file given as the source that cannot be read is an error, not a skip. Links to folders
+are followed, each folder read once.
+
+No record longer than ``max_record_bytes`` is held whole (see :mod:`triage.ingest.lines`):
+a longer line is skipped while it is read, a longer whole document (promptfoo results,
+a single OTLP export, after decompression) is rejected; each is reported with its size.
+
 Each adapter documents its mapping: :mod:`~triage.ingest.openclaw`,
 :mod:`~triage.ingest.openclaw_trajectory`, :mod:`~triage.ingest.otlp`,
 :mod:`~triage.ingest.promptfoo`.
@@ -43,6 +54,7 @@ from typing import Final
 from triage.ingest import Batch, SourceError
 from triage.ingest.common import Context, Emitted
 from triage.ingest.jsonl import read_jsonl
+from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES, listing, plain_reason
 from triage.ingest.openclaw import read_session
 from triage.ingest.openclaw_trajectory import read_trajectory
 from triage.ingest.otlp import read_otlp
@@ -92,6 +104,7 @@ def read_file_source(
     agent: str | None = None,
     task_type_field: str | None = None,
     batch_size: int = 2000,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[Batch]:
     """Batches of items read from the file or folder at ``path``, whatever its format.
 
@@ -100,14 +113,19 @@ def read_file_source(
     format gives; ``task_type_field`` is a dotted path into the source's own record or
     metadata whose value becomes the task type (each adapter says where it looks and
     what the default is). A batch holds up to ``batch_size`` items and rejections;
-    ``done`` and ``total`` count bytes of the files read.
+    ``done`` and ``total`` count bytes of the files read. ``max_record_bytes`` bounds one
+    record (a line, or a whole JSON document).
 
-    Raises :class:`~triage.ingest.SourceError` here when ``path`` does not exist, when
-    its format cannot be told (the message lists what was looked for) or a folder holds
-    nothing readable; during iteration when a file cannot be read.
+    Raises :class:`~triage.ingest.SourceError` here when ``path`` does not exist or
+    cannot be read, when its format cannot be told (the message lists what was looked
+    for) or a folder holds nothing of a known format and nothing unreadable; during
+    iteration when a single file cannot be read. What cannot be read in a folder is
+    reported in ``Batch.skipped`` instead.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if max_record_bytes < 1:
+        raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
     if format is not None and format not in FORMATS:
         raise SourceError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
     path = Path(path)
@@ -115,14 +133,22 @@ def read_file_source(
         is_dir = path.is_dir()
         exists = is_dir or path.exists()
     except OSError as error:
-        raise SourceError(f"cannot open {path}: {error}") from error
+        raise SourceError(f"cannot open {path}: {plain_reason(error)}") from error
     if not exists:
         raise SourceError(f"cannot open {path}: no such file or folder")
     if format == "jsonl":
-        return read_jsonl(path, source=source, batch_size=batch_size)
-    units = _folder_units(path, format) if is_dir else [_file_unit(path, format)]
-    ctx = Context(source=source, agent=agent, task_type_field=task_type_field)
-    return _read(units, ctx, batch_size)
+        return read_jsonl(
+            path, source=source, batch_size=batch_size, max_record_bytes=max_record_bytes
+        )
+    skipped: list[str] = []
+    units = _folder_units(path, format, skipped) if is_dir else [_file_unit(path, format)]
+    ctx = Context(
+        source=source,
+        agent=agent,
+        task_type_field=task_type_field,
+        max_record_bytes=max_record_bytes,
+    )
+    return _read(units, skipped, ctx, batch_size, folder=is_dir)
 
 
 def detect_format(path: Path) -> str | None:
@@ -144,7 +170,10 @@ def _detect(path: Path) -> str | None:
 
 
 def _file_unit(path: Path, forced: str | None) -> _Unit:
-    found = forced or _detect(path)
+    try:
+        found = forced or _detect(path)
+    except OSError as error:
+        raise SourceError(f"cannot read {path}: {plain_reason(error)}") from error
     if found is None:
         raise SourceError(f"cannot tell the format of {path}: looked for {_LOOKED_FOR}")
     size = _size(path)
@@ -153,12 +182,12 @@ def _file_unit(path: Path, forced: str | None) -> _Unit:
     return _Unit(path, found, size)
 
 
-def _folder_units(folder: Path, forced: str | None) -> list[_Unit]:
+def _folder_units(folder: Path, forced: str | None, skipped: list[str]) -> list[_Unit]:
     if forced in (None, "openclaw-trajectory") and _is_export(folder):
         return [_export_unit(folder)]
     units: list[_Unit] = []
-    _walk(folder, forced, units)
-    if not units:
+    _walk(folder, forced, units, skipped, set())
+    if not units and not skipped:
         if forced is not None:
             raise SourceError(f"no {forced} files in folder {folder}")
         raise SourceError(
@@ -167,24 +196,41 @@ def _folder_units(folder: Path, forced: str | None) -> list[_Unit]:
     return units
 
 
-def _walk(folder: Path, forced: str | None, units: list[_Unit]) -> None:
-    try:
-        children = sorted(folder.iterdir())
-    except OSError as error:
-        raise SourceError(f"cannot open {folder}: {error}") from error
-    names = {child.name for child in children}
-    for child in children:
+def _walk(
+    folder: Path,
+    forced: str | None,
+    units: list[_Unit],
+    skipped: list[str],
+    seen: set[tuple[int, int]],
+) -> None:
+    entries, problem = listing(folder)
+    if problem is not None:
+        skipped.append(problem)
+    names = {entry.path.name for entry in entries}
+    for entry in entries:
+        child = entry.path
         if ".deleted." in child.name:
             continue
-        if child.is_dir():
+        if entry.kind == "folder":
+            if entry.identity in seen:
+                continue  # a link back up the tree: read once
+            seen.add(entry.identity)
             if forced in (None, "openclaw-trajectory") and _is_export(child):
                 units.append(_export_unit(child))
             else:
-                _walk(child, forced, units)
+                _walk(child, forced, units, skipped, seen)
             continue
-        if not child.is_file() or not _candidate(child.name, names, forced):
+        if not _candidate(child.name, names, forced):
             continue
-        found = forced or _detect(child)
+        if entry.kind != "file":
+            if entry.problem is not None:
+                skipped.append(entry.problem)
+            continue
+        try:
+            found = forced or _detect(child)
+        except OSError as error:
+            skipped.append(f"cannot read {child}: {plain_reason(error)}")
+            continue
         if found is not None:
             units.append(_Unit(child, found, _size(child)))
 
@@ -204,11 +250,14 @@ def _candidate(name: str, siblings: set[str], forced: str | None) -> bool:
 
 def _is_export(folder: Path) -> bool:
     events = folder / "events.jsonl"
-    if not events.is_file():
-        return False
-    if any((folder / name).is_file() for name in _EXPORT_FILES):
-        return True
-    return sniff(events) == "openclaw-trajectory"
+    try:
+        if not events.is_file():
+            return False
+        if any((folder / name).is_file() for name in _EXPORT_FILES):
+            return True
+        return sniff(events) == "openclaw-trajectory"
+    except OSError:
+        return False  # the walk reports what it cannot read
 
 
 def _export_unit(folder: Path) -> _Unit:
@@ -226,30 +275,48 @@ def _size(path: Path) -> int:
 # --- reading ------------------------------------------------------------------------
 
 
-def _read(units: list[_Unit], ctx: Context, batch_size: int) -> Iterator[Batch]:
+def _read(
+    units: list[_Unit], skipped: list[str], ctx: Context, batch_size: int, *, folder: bool
+) -> Iterator[Batch]:
     total = sum(unit.size for unit in units)
     items: list[Item] = []
     rejected: list[Rejection] = []
     done = 0
     yielded = -1
     for unit in units:
-        if unit.format == "jsonl":
-            if items or rejected:
-                yield Batch(items, rejected, done, total)
-                items, rejected, yielded = [], [], done
-            for batch in read_jsonl(unit.path, source=ctx.source, batch_size=batch_size):
-                yielded = done + min(batch.done, unit.size)
-                yield Batch(batch.items, batch.rejected, yielded, total)
-            done += unit.size
-            continue
-        for record in _READERS[unit.format](unit.path, ctx):
-            if isinstance(record, Item):
-                items.append(record)
+        try:
+            if unit.format == "jsonl":
+                if items or rejected or skipped:
+                    yield Batch(items, rejected, done, total, skipped=skipped)
+                    items, rejected, skipped, yielded = [], [], [], done
+                for batch in read_jsonl(
+                    unit.path,
+                    source=ctx.source,
+                    batch_size=batch_size,
+                    max_record_bytes=ctx.max_record_bytes,
+                ):
+                    yielded = done + min(batch.done, unit.size)
+                    yield Batch(batch.items, batch.rejected, yielded, total)
             else:
-                rejected.append(record)
-            if len(items) + len(rejected) >= batch_size:
-                yield Batch(items, rejected, done, total)
-                items, rejected, yielded = [], [], done
+                for record in _READERS[unit.format](unit.path, ctx):
+                    if isinstance(record, Item):
+                        items.append(record)
+                    else:
+                        rejected.append(record)
+                    if len(items) + len(rejected) >= batch_size:
+                        yield Batch(items, rejected, done, total, skipped=skipped)
+                        items, rejected, skipped, yielded = [], [], [], done
+        except (SourceError, OSError) as error:
+            if not folder:
+                raise SourceError(_message(unit.path, error)) from error
+            skipped.append(_message(unit.path, error))
         done += unit.size
-    if items or rejected or done != yielded:
-        yield Batch(items, rejected, done, total)
+    if items or rejected or skipped or done != yielded:
+        yield Batch(items, rejected, done, total, skipped=skipped)
+
+
+def _message(path: Path, error: Exception) -> str:
+    if isinstance(error, SourceError):
+        return str(error)
+    assert isinstance(error, OSError)
+    return f"cannot read {path}: {plain_reason(error)}"

@@ -1,9 +1,10 @@
 """Items from JSON Lines: a ``.jsonl`` file, a ``.jsonl.gz`` file, or a folder of them.
 
-Files are read in binary, one line at a time, so memory stays bounded by the batch
-size whatever the file size (a single 10 MB line is still read whole). Gzip is
-recognised by its magic bytes, so a compressed file is read whatever its name; a folder
-is searched recursively for ``*.jsonl`` and ``*.jsonl.gz`` files, read in path order.
+Files are read in binary, in chunks, so memory stays bounded by the batch size and the
+record limit whatever the file size (see :mod:`triage.ingest.lines`: gzip by its magic
+bytes, line ends ``\\n``, ``\\r\\n`` or a lone ``\\r``, and no line held whole beyond
+``max_record_bytes``). A folder is searched recursively for ``*.jsonl`` and
+``*.jsonl.gz`` files, read in path order.
 
 Blank lines are skipped. Every other line that does not become an item is reported as a
 :class:`~triage.models.Rejection` with its file, 1-based line number and reason:
@@ -12,23 +13,37 @@ Blank lines are skipped. Every other line that does not become an item is report
 - ``invalid JSON: Expecting ',' delimiter at column 17`` (counted in characters, from 1)
 - ``truncated record at end of file`` (the last line has no newline and is not valid JSON,
   typically a file still being written)
+- ``'meta.amount' is NaN, which is not a number JSON can carry`` (also ``Infinity``,
+  ``-Infinity`` and numbers beyond double range such as ``1e999``, which would otherwise
+  be stored as ``null``)
+- ``record is 2,147,483,648 bytes long, over the limit of …`` (the line was skipped
+  while reading, never held whole)
 - the :class:`~triage.ingest.native.RecordError` reason for a record of the wrong shape
 - ``contains an unpaired UTF-16 surrogate escape …`` for a string such as ``"\\ud800"``,
   which decodes but is not text that can be stored
 - ``corrupt or truncated gzip data: …`` after which the rest of that file is skipped
+
+In a folder, a file or subfolder that cannot be read (permission denied, a link to a
+missing file, a file gone between listing and reading, a read error) is skipped and
+named in the batch's ``skipped`` list, and the other files are read.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
-import zlib
 from collections.abc import Iterator
-from io import BufferedIOBase
+from dataclasses import dataclass
 from pathlib import Path
 
 from triage import jsonio
 from triage.ingest import Batch, SourceError
+from triage.ingest.lines import (
+    DEFAULT_MAX_RECORD_BYTES,
+    listing,
+    open_stream,
+    plain_reason,
+    split_lines,
+)
 from triage.ingest.native import RecordError, parse_record
 from triage.ingest.surrogates import (
     SURROGATE_ESCAPE,
@@ -40,135 +55,162 @@ from triage.models import Item, Rejection
 __all__ = ["read_jsonl"]
 
 _SUFFIXES = (".jsonl", ".jsonl.gz")
-_GZIP_MAGIC = b"\x1f\x8b"
-_BOM = b"\xef\xbb\xbf"
 
 
-def read_jsonl(path: Path, *, source: str, batch_size: int = 5000) -> Iterator[Batch]:
+def read_jsonl(
+    path: Path,
+    *,
+    source: str,
+    batch_size: int = 5000,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[Batch]:
     """Batches of items read from the file or folder at ``path``.
 
     ``source`` becomes each item's ``Item.source``; rejections name the file instead
     (``path`` as given, joined with the file's place below it for a folder). A batch
     holds up to ``batch_size`` items and rejections together; ``done`` counts bytes read
     (compressed bytes for gzip files, so it matches ``total``, the size of all files).
+    A line longer than ``max_record_bytes`` is skipped and rejected.
 
-    Raises :class:`~triage.ingest.SourceError` here when ``path`` does not exist or a
-    folder holds no JSON Lines files, and during iteration when a file cannot be opened
-    or read.
+    Raises :class:`~triage.ingest.SourceError` here when ``path`` does not exist or
+    cannot be read, or a folder holds no JSON Lines files (and nothing unreadable);
+    for a single file, also during iteration when it cannot be read. The files of a
+    folder that cannot be read are reported in ``Batch.skipped`` instead.
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    files = []
-    for file in _files(Path(path)):
-        try:
-            files.append((file, file.stat().st_size))
-        except OSError as error:
-            raise SourceError(f"cannot open {file}: {_why(error)}") from error
-    return _read_all(files, source=source, batch_size=batch_size)
-
-
-def _files(path: Path) -> list[Path]:
+    if max_record_bytes < 1:
+        raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
+    path = Path(path)
     try:
         is_dir = path.is_dir()
         exists = is_dir or path.exists()
     except OSError as error:
-        raise SourceError(f"cannot open {path}: {_why(error)}") from error
+        raise SourceError(f"cannot open {path}: {plain_reason(error)}") from error
     if not exists:
         raise SourceError(f"cannot open {path}: no such file or folder")
+    ctx = _Read(source, batch_size, max_record_bytes, folder=is_dir)
     if not is_dir:
-        return [path]
-    found = sorted(
-        file for file in path.rglob("*") if file.name.endswith(_SUFFIXES) and file.is_file()
-    )
-    if not found:
+        return _read_all([(path, _size(path))], [], ctx)
+    files: list[Path] = []
+    skipped: list[str] = []
+    _walk(path, files, skipped, set())
+    if not files and not skipped:
         raise SourceError(f"no .jsonl or .jsonl.gz files in folder {path}")
-    return found
+    return _read_all([(file, _size(file)) for file in sorted(files)], skipped, ctx)
 
 
-def _why(error: OSError) -> str:
-    return (error.strerror or str(error)).lower()
+def _walk(folder: Path, files: list[Path], skipped: list[str], seen: set[tuple[int, int]]) -> None:
+    entries, problem = listing(folder)
+    if problem is not None:
+        skipped.append(problem)
+    for entry in entries:
+        if entry.kind == "folder":
+            if entry.identity not in seen:  # a link back up the tree is read once
+                seen.add(entry.identity)
+                _walk(entry.path, files, skipped, seen)
+        elif entry.path.name.endswith(_SUFFIXES):
+            if entry.kind == "file":
+                files.append(entry.path)
+            elif entry.problem is not None:
+                skipped.append(entry.problem)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reported when the file is read
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """The settings of one read."""
+
+    source: str
+    batch_size: int
+    limit: int
+    folder: bool
 
 
 class _Pending:
     """The batch being filled, shared by the files of one read."""
 
-    __slots__ = ("items", "rejected", "done", "total")
+    __slots__ = ("items", "rejected", "skipped", "done", "base", "total")
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, skipped: list[str]) -> None:
         self.items: list[Item] = []
         self.rejected: list[Rejection] = []
+        self.skipped = skipped
         self.done = 0
+        self.base = 0
+        """``done`` when the file being read was started."""
         self.total = total
 
     def take(self) -> Batch:
-        batch = Batch(self.items, self.rejected, self.done, self.total)
+        batch = Batch(self.items, self.rejected, self.done, self.total, skipped=self.skipped)
         self.items = []
         self.rejected = []
+        self.skipped = []
         return batch
 
 
-def _read_all(files: list[tuple[Path, int]], *, source: str, batch_size: int) -> Iterator[Batch]:
-    pending = _Pending(sum(size for _, size in files))
+def _read_all(files: list[tuple[Path, int]], skipped: list[str], ctx: _Read) -> Iterator[Batch]:
+    pending = _Pending(sum(size for _, size in files), skipped)
     yielded_done = -1
     for file, size in files:
-        read_before = pending.done
-        for batch in _read_file(file, source, batch_size, pending):
-            yielded_done = batch.done
-            yield batch
+        pending.base = pending.done
+        try:
+            for batch in _read_file(file, ctx, pending):
+                yielded_done = batch.done
+                yield batch
+        except SourceError as error:
+            if not ctx.folder:
+                raise
+            pending.skipped.append(str(error))
         # The size seen when the read began, so ``done`` ends exactly at ``total``
         # even if a file grew meanwhile.
-        pending.done = read_before + size
-    if pending.items or pending.rejected or pending.done != yielded_done:
+        pending.done = pending.base + size
+    if pending.items or pending.rejected or pending.skipped or pending.done != yielded_done:
         yield pending.take()
 
 
-def _read_file(file: Path, source: str, batch_size: int, pending: _Pending) -> Iterator[Batch]:
+def _read_file(file: Path, ctx: _Read, pending: _Pending) -> Iterator[Batch]:
     label = str(file)
-    try:
-        raw = open(file, "rb")
-    except OSError as error:
-        raise SourceError(f"cannot open {label}: {_why(error)}") from error
+    items = pending.items
+    rejected = pending.rejected
+    raw, stream = open_stream(file)
     with raw:
         try:
-            compressed = raw.read(2) == _GZIP_MAGIC
-            raw.seek(0)
-        except OSError as error:
-            raise SourceError(f"cannot read {label}: {_why(error)}") from error
-        stream: BufferedIOBase = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
-        items = pending.items
-        rejected = pending.rejected
-        number = 0
-        read_before = pending.done
-        try:
-            for line in stream:
-                number += 1
-                if number == 1 and line.startswith(_BOM):
-                    line = line[len(_BOM) :]
-                if line.isspace() or not line:
+            for line in split_lines(stream, limit=ctx.limit):
+                data = line.data
+                if line.problem is not None:
+                    rejected.append(Rejection(label, line.number, line.problem))
+                elif not data or data.isspace():
                     continue
-                reason = _parse_line(line, source, items)
-                if reason is not None:
-                    rejected.append(Rejection(label, number, reason))
-                if len(items) + len(rejected) >= batch_size:
-                    pending.done = read_before + raw.tell()
+                else:
+                    reason = _parse_line(data, line.ended, ctx.source, items)
+                    if reason is not None:
+                        rejected.append(Rejection(label, line.number, reason))
+                if len(items) + len(rejected) >= ctx.batch_size:
+                    # Bytes of the file: to the end of the line, or for gzip as far
+                    # as the compressed data was read.
+                    pending.done = pending.base + (raw.tell() if stream is not raw else line.end)
                     yield pending.take()
                     items = pending.items
                     rejected = pending.rejected
-        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
-            # What decompressed before the damage was read; the rest of this file is lost.
-            rejected.append(
-                Rejection(label, number + 1, f"corrupt or truncated gzip data: {error}")
-            )
         except OSError as error:
-            raise SourceError(f"cannot read {label}: {_why(error)}") from error
+            raise SourceError(f"cannot read {label}: {plain_reason(error)}") from error
 
 
-def _parse_line(line: bytes, source: str, items: list[Item]) -> str | None:
+def _parse_line(line: bytes, ended: bool, source: str, items: list[Item]) -> str | None:
     """Append the line's item to ``items``; or return why the line is rejected."""
     try:
         obj = jsonio.parse(line)
+    except jsonio.NonFiniteNumber as error:
+        return str(error)
     except ValueError as error:
-        if not line.endswith(b"\n"):
+        if not ended:
             # Only the last line of a file can lack its newline: a record cut off
             # mid-write, whatever it was cut into.
             return "truncated record at end of file"

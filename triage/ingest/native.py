@@ -10,10 +10,14 @@ A native record is a JSON object::
 
 Choices made here:
 
-- ``id`` may be an integer; it is stored as text.
+- ``id`` is text, or an integer (many APIs number their records), stored as its decimal
+  text: ``7`` and ``"7"`` are the same item. Any other kind (a fraction, a boolean,
+  ``null``) is rejected, and so is an id that is empty or only whitespace. An id is
+  otherwise kept exactly as given (never trimmed: ``" a"`` and ``"a"`` are two ids).
 - ``created_at`` is ISO 8601; a time without offset is taken as UTC, and every time is
   stored as an aware UTC datetime. Unix timestamps are not accepted.
-- ``agent``, ``task_type`` and ``model`` must be non-empty text. ``input`` and ``output``
+- ``agent``, ``task_type`` and ``model`` must be text that is not empty or only
+  whitespace. ``input`` and ``output``
   must be present but may be empty; when they arrive as JSON objects or arrays they are
   stored as indented JSON text.
 - ``tool_calls``, ``transcript`` and ``meta`` may be absent or ``null``.
@@ -82,14 +86,14 @@ def parse_record(obj: object, *, source: str) -> Item:
     # to convert a value or to say what is wrong with it.
     get = obj.get
     item_id = get("id", _MISSING)
-    if type(item_id) is not str or not item_id:
+    if type(item_id) is not str or not item_id or item_id.isspace():
         item_id = _id(item_id)
     created_at = _created_at(get("created_at", _MISSING))
     agent = get("agent", _MISSING)
-    if type(agent) is not str or not agent:
+    if type(agent) is not str or not agent or agent.isspace():
         agent = _name(agent, "agent")
     task_type = get("task_type", _MISSING)
-    if type(task_type) is not str or not task_type:
+    if type(task_type) is not str or not task_type or task_type.isspace():
         task_type = _name(task_type, "task_type")
     input_text = get("input", _MISSING)
     if type(input_text) is not str:
@@ -98,7 +102,7 @@ def parse_record(obj: object, *, source: str) -> Item:
     if type(output_text) is not str:
         output_text = _body(output_text, "output")
     model = get("model", _MISSING)
-    if type(model) is not str or not model:
+    if type(model) is not str or not model or model.isspace():
         model = _name(model, "model")
     if "\x00" in item_id or "\x00" in agent or "\x00" in task_type or "\x00" in model:
         raise RecordError(_nul_field(item_id, agent, task_type, model))
@@ -170,6 +174,8 @@ def _id(value: object) -> str:
     if isinstance(value, str):
         if not value:
             raise RecordError("'id' must not be empty")
+        if value.isspace():
+            raise RecordError("'id' is blank (only whitespace)")
         return str(value)
     if value is _MISSING:
         raise _missing("id")
@@ -218,6 +224,8 @@ def _name(value: object, field: str) -> str:
     if isinstance(value, str):
         if not value:
             raise RecordError(f"'{field}' must not be empty")
+        if value.isspace():
+            raise RecordError(f"'{field}' is blank (only whitespace)")
         return str(value)
     if value is _MISSING:
         raise _missing(field)

@@ -45,7 +45,6 @@ from triage.ingest.common import (
     Invalid,
     json_lines,
     make_item,
-    read_bytes,
     reject,
     task_type,
 )
@@ -95,20 +94,15 @@ class Session:
     store: dict[str, Any] | None = None
     """The session's entry in ``sessions.json``, when there is one."""
     store_key: str | None = None
-    check_surrogates: bool = False
+    check_values: bool = False
     """Whether values from outside the transcript's lines may hold unpaired surrogates."""
 
 
 def read_session(path: Path, ctx: Context) -> Iterator[Emitted]:
     """Items (and rejections) for the OpenClaw transcript at ``path``."""
-    try:
-        data = read_bytes(path)
-    except Invalid as error:
-        yield reject(path, 1, error.reason)
-        return
     header: dict[str, Any] | None = None
     entries: list[Entry] = []
-    for line in json_lines(data):
+    for line in json_lines(path, ctx.max_record_bytes):
         if line.reason is not None:
             yield reject(path, line.number, line.reason)
             continue
@@ -142,7 +136,7 @@ def read_session(path: Path, ctx: Context) -> Iterator[Emitted]:
         fallback_time=header.get("timestamp") if header else None,
         store=store,
         store_key=store_key,
-        check_surrogates=suspect,
+        check_values=suspect,
     )
     branch = _branch(entries) if tree else entries
     yield from turn_items(branch, session, ctx, tree=tree)
@@ -276,7 +270,7 @@ def _item(turn: _Turn, session: Session, ctx: Context, tree: bool) -> Iterator[E
             tool_calls=calls,
             transcript=_transcript(input_text, turn.entries),
             meta=meta,
-            check_surrogates=session.check_surrogates,
+            check_values=session.check_values,
         )
     except Invalid as error:
         yield reject(session.path, turn.user.line, error.reason)

@@ -16,9 +16,9 @@ from triage.ingest.common import (
     Emitted,
     Invalid,
     load_document,
+    needs_check,
     read_bytes,
     reject,
-    surrogates_possible,
 )
 
 __all__ = ["agent_from_key", "agent_name", "store_entry", "store_meta"]
@@ -39,8 +39,8 @@ def store_entry(
         suspect = False
         if store_path.is_file():
             try:
-                data = read_bytes(store_path)
-                suspect = surrogates_possible(data)
+                data = read_bytes(store_path, ctx.max_record_bytes)
+                suspect = needs_check(data)
                 store = load_document(data)
                 if not isinstance(store, dict):
                     raise Invalid("sessions.json is not an object of session entries")

@@ -70,22 +70,17 @@ def read_trajectory(path: Path, ctx: Context) -> Iterator[Emitted]:
         if not bundle or not doc_path.is_file():
             continue
         try:
-            doc = load_document(read_bytes(doc_path))
+            doc = load_document(read_bytes(doc_path, ctx.max_record_bytes))
             if not isinstance(doc, dict):
                 raise Invalid(f"{name}.json is not an object")
             docs[name] = doc
         except Invalid as error:
             yield reject(doc_path, 1, error.reason)
-    try:
-        data = read_bytes(events_path)
-    except Invalid as error:
-        yield reject(events_path, 1, error.reason)
-        return
     runs: dict[str, list[dict[str, Any]]] = {}
     first: list[dict[str, Any]] = []
     lines: dict[int, int] = {}
     transcript: list[Entry] = []
-    for line in json_lines(data):
+    for line in json_lines(events_path, ctx.max_record_bytes):
         if line.reason is not None:
             yield reject(events_path, line.number, line.reason)
             continue
@@ -242,7 +237,7 @@ def _run_item(
             tool_calls=calls,
             transcript=(Turn("user", input_text), *(Turn("assistant", t) for t in texts)),
             meta=meta,
-            check_surrogates=True,  # artifacts.json and metadata.json are not checked by line
+            check_values=True,  # artifacts.json and metadata.json are not checked by line
         )
     except Invalid as error:
         yield reject(*where, error.reason)

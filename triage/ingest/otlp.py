@@ -44,9 +44,7 @@ from triage.ingest.common import (
     Emitted,
     Invalid,
     make_item,
-    read_bytes,
     reject,
-    surrogates_possible,
     task_type,
 )
 from triage.ingest.otlp_content import content_of
@@ -67,13 +65,13 @@ _USAGE = (
 
 def read_otlp(path: Path, ctx: Context) -> Iterator[Emitted]:
     """Items (and rejections) for the OTLP/JSON file at ``path``."""
-    try:
-        data = read_bytes(path)
-    except Invalid as error:
-        yield reject(path, 1, error.reason)
-        return
     spans: list[Span] = []
-    yield from read_spans(path, data, spans)
+    check = True
+    for found in read_spans(path, ctx.max_record_bytes, spans):
+        if isinstance(found, bool):
+            check = found
+        else:
+            yield found
     by_key = {span.key: span for span in spans}
     # A span exported twice is read once (its last copy).
     spans = [span for span in spans if by_key[span.key] is span]
@@ -81,7 +79,6 @@ def read_otlp(path: Path, ctx: Context) -> Iterator[Emitted]:
         parent = by_key.get((span.trace_id, span.parent_id)) if span.parent_id else None
         if parent is not None and parent is not span:
             parent.children.append(span)
-    check = surrogates_possible(data)
     roots = [span for span in spans if _is_root(span, by_key)]
     roots.sort(key=lambda span: (span.start is None, span.start or datetime.min, span.order))
     for span in roots:
@@ -189,7 +186,7 @@ def _item(span: Span, ctx: Context, check: bool) -> Item:
         tool_calls=tuple(_tool_call(s) for s in below if s.operation == TOOL),
         transcript=transcript,
         meta=meta,
-        check_surrogates=check,
+        check_values=check,
     )
 
 

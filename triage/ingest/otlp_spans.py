@@ -4,6 +4,9 @@ A file holds one ``{"resourceSpans":[…]}`` export (pretty-printed or not), a l
 them, or one export per line. A span that cannot be read is a rejection naming its JSON
 path (``resourceSpans[0].scopeSpans[0].spans[3]``) and its place: the line of a JSON
 Lines file, or for a single document the span's 1-based position in the file.
+
+A JSON Lines file is read as a stream, one line at a time; a single document is read
+whole, within the record limit (``max_record_bytes``, after decompression).
 """
 
 from __future__ import annotations
@@ -11,10 +14,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from triage.ingest.common import Emitted, Invalid, json_lines, load_document, reject
+from triage.ingest.common import (
+    Emitted,
+    Invalid,
+    JsonLine,
+    json_lines,
+    load_document,
+    needs_check,
+    read_bytes,
+    reject,
+)
 from triage.ingest.otlp_content import attributes
 from triage.ingest.values import from_unix_nano, listing, mapping
 
@@ -63,41 +76,42 @@ class Span:
         return self.status_code == 2 or self.attrs.get("error.type") is not None
 
 
-def read_spans(path: Path, data: bytes, spans: list[Span]) -> Iterator[Emitted]:
-    """Append every readable span of ``data`` to ``spans``; yield a rejection for the rest."""
-    for where, prefix, document in _documents(path, data):
-        if where < 0:
-            yield document
-            continue
-        yield from _collect(path, document, where, prefix, spans)
+def read_spans(path: Path, limit: int, spans: list[Span]) -> Iterator[Emitted | bool]:
+    """Append every readable span of the file at ``path`` to ``spans``; yield a rejection
+    for the rest. First yields whether the items made from these spans need
+    ``check_values`` (a whole document may hold values its lines were not screened for).
 
-
-def _documents(path: Path, data: bytes) -> Iterator[tuple[int, str, Any]]:
-    """Each export object with its line and a prefix for reasons (line 0 for a single
-    document); a rejection (line -1) in place of an object that could not be read."""
-    if _is_json_lines(data):
-        for line in json_lines(data):
+    Raises :class:`~triage.ingest.SourceError` when the file cannot be read."""
+    lines = json_lines(path, limit)
+    head = list(islice(lines, 3))
+    if _is_json_lines(head):
+        yield False  # every line was screened as it was parsed
+        for line in chain(head, lines):
             if line.reason is not None:
-                yield -1, "", reject(path, line.number, line.reason)
+                yield reject(path, line.number, line.reason)
             else:
-                yield line.number, f"line {line.number}: ", line.value
+                yield from _collect(path, line.value, line.number, f"line {line.number}: ", spans)
         return
+    lines.close()
     try:
-        yield 0, "", load_document(data)
+        data = read_bytes(path, limit)
+        document = load_document(data)
     except Invalid as error:
-        yield -1, "", reject(path, 1, error.reason)
+        yield True
+        yield reject(path, 1, error.reason)
+        return
+    yield needs_check(data)
+    yield from _collect(path, document, 0, "", spans)
 
 
-def _is_json_lines(data: bytes) -> bool:
-    lines = [line.strip() for line in data.strip().split(b"\n", 3)[:3]]
-    if len(lines) < 2:
+def _is_json_lines(head: list[JsonLine]) -> bool:
+    """Whether the first (non-blank) lines of a file make it JSON Lines: two lines or
+    more, the first an object or one of them an export."""
+    if len(head) < 2:
         return False
-    if any(line.startswith(b'{"resourceSpans"') for line in lines[:3]):
+    if any(isinstance(line.value, dict) and "resourceSpans" in line.value for line in head):
         return True
-    try:
-        return isinstance(load_document(lines[0]), dict)
-    except Invalid:
-        return False
+    return isinstance(head[0].value, dict)
 
 
 def _collect(

@@ -39,9 +39,9 @@ from triage.ingest.common import (
     Invalid,
     load_document,
     make_item,
+    needs_check,
     read_bytes,
     reject,
-    surrogates_possible,
     task_type,
 )
 from triage.ingest.values import (
@@ -62,7 +62,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][\w]*)\s*\}\}")
 def read_promptfoo(path: Path, ctx: Context) -> Iterator[Emitted]:
     """Items (and rejections) for the promptfoo results file at ``path``."""
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, ctx.max_record_bytes)
         document = load_document(data)
         summary = _summary(document)
     except Invalid as error:
@@ -71,7 +71,7 @@ def read_promptfoo(path: Path, ctx: Context) -> Iterator[Emitted]:
     eval_id = document.get("evalId")
     eval_id = eval_id if isinstance(eval_id, str) and eval_id else path.name.partition(".")[0]
     created_at = _created_at(path, document, summary)
-    check = surrogates_possible(data)
+    check = needs_check(data)
     table = summary.get("table")
     rows = summary.get("results")
     if isinstance(table, dict) and (summary.get("version") != 3 or not isinstance(rows, list)):
@@ -217,7 +217,7 @@ def _item(
         output=as_json_text(response.get("output")),
         model=provider_id if isinstance(provider_id, str) else "",
         meta=meta,
-        check_surrogates=check,
+        check_values=check,
     )
 
 

@@ -2,7 +2,8 @@
 
 The first JSON object of the file decides (up to 20 lines in, so a broken first line is
 passed over); a pretty-printed document, or a first line longer than the 64 KiB looked
-at, is told by its first key. Gzip-compressed files are looked into.
+at, is told by its first key. Gzip-compressed files are looked into. Lines may end in
+``\n``, ``\r\n`` or a lone ``\r``.
 """
 
 from __future__ import annotations
@@ -38,23 +39,36 @@ _FIRST_KEY: Final = re.compile(rb'\A\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:"((?:[^
 
 
 def _head(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as raw:
-            head = raw.read(_HEAD)
-            if head.startswith(b"\x1f\x8b"):
-                raw.seek(0)
+    with open(path, "rb") as raw:
+        head = raw.read(_HEAD)
+        if head.startswith(b"\x1f\x8b"):
+            raw.seek(0)
+            pieces: list[bytes] = []
+            size = 0
+            try:
                 with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-                    head = unzipped.read(_HEAD)
-    except (OSError, EOFError, zlib.error):
-        return b""
+                    while size < _HEAD and (piece := unzipped.read1(_HEAD - size)):
+                        pieces.append(piece)
+                        size += len(piece)
+            except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+                if not pieces:
+                    raise OSError(f"corrupt or truncated gzip data: {error}") from None
+                # What came before the damage decides; the reader reports the damage.
+            head = b"".join(pieces)
     return head.removeprefix(b"\xef\xbb\xbf")
 
 
 def sniff(path: Path) -> str | None:
-    """The format name of the file at ``path``, or ``None`` when it is none of them."""
+    """The format name of the file at ``path``, or ``None`` when it is none of them.
+
+    Raises :class:`OSError` when the file cannot be opened or read, or is gzip data
+    damaged before anything could be decompressed (later damage is reported by the
+    reader, with what came before it read)."""
     head = _head(path)
     if not head.strip():
         return None
+    if b"\r" in head:
+        head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     lines = head.split(b"\n")
     if len(head) == _HEAD and len(lines) > 1:
         lines.pop()  # cut off mid-line

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from triage import jsonio
+
 __all__ = [
     "as_json_text",
     "dotted",
@@ -143,10 +145,12 @@ def as_json_text(value: object) -> str:
 
 
 def maybe_json(value: object) -> object:
-    """A string holding a JSON object or array, decoded; anything else unchanged."""
+    """A string holding a JSON object or array, decoded; anything else unchanged. A
+    string whose JSON holds ``NaN`` or an infinite number stays a string: decoded, the
+    number would be stored as ``null``."""
     if isinstance(value, str) and value[:1] in ("{", "[") and value[-1:] in ("}", "]"):
         try:
-            return json.loads(value)
+            return jsonio.parse(value.encode("utf-8", "surrogatepass"))
         except (ValueError, RecursionError):
             return value
     return value
