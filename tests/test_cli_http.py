@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from clitools import Cli, make_cli
 from factories import record
+from servers import Received, Reply, serving
 from sqlalchemy import create_engine, text
 
 SECRET = "sk-live-3f9a0c1e-never-store-me"
@@ -24,27 +23,14 @@ def endpoint() -> Iterator[tuple[str, list[str]]]:
     }
     seen_auth: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            seen_auth.append(self.headers.get("Authorization", ""))
-            if self.headers.get("Authorization") != f"Bearer {SECRET}":
-                self.send_response(401)
-                self.end_headers()
-                return
-            body = json.dumps(pages[self.path]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: Received) -> Reply:
+        seen_auth.append(request.headers.get("authorization", ""))
+        if request.headers.get("authorization") != f"Bearer {SECRET}":
+            return Reply(401)
+        return Reply.json(pages[request.path])
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", seen_auth
-    server.shutdown()
+    with serving(answer) as server:
+        yield server.url, seen_auth
 
 
 @pytest.fixture

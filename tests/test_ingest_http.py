@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from servers import Received, Reply, serving
+from servers import Server as LocalServer
 
 from triage.ingest import Batch, SourceError
 from triage.ingest.http import read_http, retry_after
@@ -413,61 +413,32 @@ def test_not_an_http_url() -> None:
 # A real server on 127.0.0.1, with read_http making (and closing) its own client.
 
 
-class _Records(BaseHTTPRequestHandler):
-    pages: dict[str, bytes] = {}
-    seen_auth: list[str | None] = []
+@pytest.fixture
+def local_server() -> Iterator[LocalServer]:
+    pages = {
+        "/items": {"items": [rec(1), rec(2)], "next": "/items?page=2"},
+        "/items?page=2": {"items": [rec(3), {"id": 4}], "next": None},
+    }
     failures_left = [1]
 
-    def do_GET(self) -> None:
-        self.seen_auth.append(self.headers.get("Authorization"))
-        if self.path == "/items?page=2" and self.failures_left[0] > 0:
-            self.failures_left[0] -= 1
-            self.send_response(503)
-            self.send_header("Retry-After", "0")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        if self.path == "/old":
-            self.send_response(301)
-            self.send_header("Location", "/items")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = self.pages[self.path]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def answer(request: Received) -> Reply:
+        if request.path == "/items?page=2" and failures_left[0] > 0:
+            failures_left[0] -= 1
+            return Reply(503, headers={"Retry-After": "0"})
+        if request.path == "/old":
+            return Reply.redirect("/items", 301)
+        return Reply.json(pages[request.path])
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+    with serving(answer) as server:
+        yield server
 
 
-@pytest.fixture
-def local_server() -> Iterator[str]:
-    _Records.pages = {
-        "/items": json.dumps({"items": [rec(1), rec(2)], "next": "/items?page=2"}).encode(),
-        "/items?page=2": json.dumps({"items": [rec(3), {"id": 4}], "next": None}).encode(),
-    }
-    _Records.seen_auth = []
-    _Records.failures_left = [1]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Records)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
-def test_real_local_server(local_server: str) -> None:
+def test_real_local_server(local_server: LocalServer) -> None:
+    base = local_server.url
     sleeps: list[float] = []
     batches = list(
         read_http(
-            f"{local_server}/old",
+            f"{base}/old",
             source="local",
             headers={"Authorization": "Bearer s3cret"},
             timeout=5.0,
@@ -476,14 +447,15 @@ def test_real_local_server(local_server: str) -> None:
     )
     assert ids(batches) == ["r-1", "r-2", "r-3"]
     assert batches[1].rejected == [
-        Rejection(f"{local_server}/items?page=2", 2, "missing required field 'created_at'")
+        Rejection(f"{base}/items?page=2", 2, "missing required field 'created_at'")
     ]
     assert [(b.done, b.position) for b in batches] == [
-        (2, f"{local_server}/items?page=2"),
+        (2, f"{base}/items?page=2"),
         (4, None),
     ]
     assert sleeps == [0.0]
-    assert _Records.seen_auth == ["Bearer s3cret"] * 4  # redirect, page 1, 503, page 2
+    # redirect, page 1, 503, page 2
+    assert local_server.header_values("authorization") == ["Bearer s3cret"] * 4
 
 
 def test_a_teams_own_endpoint_maps_by_configuration() -> None:
@@ -519,3 +491,78 @@ def test_a_teams_own_endpoint_maps_by_configuration() -> None:
     assert [i.id for i in items] == ["a-1", "a-2"]
     assert items[1].output == "a2" and items[0].agent == "helper" and items[0].task_type == "reply"
     assert batches[0].position == "tok-2" and batches[-1].position is None
+
+
+# The credential stays at the endpoint's origin: redirects, next links, saved positions.
+
+AUTH = {"X-Api-Key": "key-0123456789abcdef"}
+
+
+def moved(location: str, code: int = 302) -> httpx.Response:
+    return httpx.Response(code, headers={"Location": location})
+
+
+def test_a_next_link_to_another_origin_ends_the_read_at_the_page_before() -> None:
+    server = Server(
+        page({"items": [rec(1)], "next": "/v1/items?page=2"}),
+        page({"items": [rec(2)], "next": "http://other.test/v1/items?page=3"}),
+    )
+    got: list[Batch] = []
+    with pytest.raises(SourceError) as caught:
+        got.extend(read_http(API, source="api", client=server.client(), headers=AUTH))
+    assert str(caught.value).startswith(
+        f"the page {API}?page=2 links its next page to http://other.test/v1/items?page=3, "
+        "on another origin than http://api.test: the credential is not sent there."
+    )
+    assert ids(got) == ["r-1", "r-2"]
+    # The last batch stays at its own page, so resuming asks it again.
+    assert [b.position for b in got] == [f"{API}?page=2", f"{API}?page=2"]
+    assert server.urls == [API, f"{API}?page=2"]
+
+
+def test_a_saved_position_on_another_origin_is_refused() -> None:
+    server = Server()
+    with pytest.raises(SourceError, match="^the saved position of the read from "):
+        read(server, headers=AUTH, resume_from="http://other.test/v1/items?page=3")
+    assert server.requests == []
+
+
+def test_redirects_keep_the_credential_at_its_origin() -> None:
+    server = Server(moved("/v1/items2", 301), page([rec(1)]))
+    batches, _ = read(server, headers=AUTH)
+    assert ids(batches) == ["r-1"]
+    assert [r.headers.get("x-api-key") for r in server.requests] == [AUTH["X-Api-Key"]] * 2
+
+    server = Server(moved("https://api.test/v1/items"))  # the scheme is part of the origin
+    with pytest.raises(SourceError, match="on another origin than http://api.test"):
+        read(server, headers=AUTH)
+    assert len(server.requests) == 1
+
+    server = Server(moved("http://other.test/x"), page([rec(2)]))
+    batches, _ = read(server, headers=AUTH, follow_redirects="any-without-credentials")
+    assert ids(batches) == ["r-2"]
+    assert "x-api-key" not in server.requests[1].headers
+
+    server = Server(moved("/v1/items2"))
+    with pytest.raises(SourceError) as caught:
+        read(server, headers=AUTH, follow_redirects="never")
+    assert str(caught.value) == (
+        f"{API} answered HTTP 302 Found, a redirect to http://api.test/v1/items2 that was not "
+        'followed (the source\'s follow_redirects is "never", or the address is not http(s))'
+    )
+
+
+def test_without_a_credential_redirects_are_followed_anywhere() -> None:
+    server = Server(moved("https://other.test/items"), page([rec(1)]))
+    batches, _ = read(server)
+    assert ids(batches) == ["r-1"]
+
+
+def test_an_echoed_header_is_masked_before_the_body_is_cut_short() -> None:
+    secret = AUTH["X-Api-Key"]
+    body = "x" * 190 + f" {secret} and {secret}"
+    server = Server(httpx.Response(400, text=body))
+    with pytest.raises(SourceError) as caught:
+        read(server, headers=AUTH)
+    message = str(caught.value)
+    assert secret[:6] not in message and "***" in message

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from servers import Received, Reply, serving
 
 from triage.config_schema import SourceConfig
 from triage.ingest import Batch, SourceError
@@ -572,29 +571,12 @@ def local_langfuse() -> Iterator[tuple[str, list[str | None]]]:
         "c2": {"data": [obs(2)], "meta": {}},
     }
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            seen_auth.append(self.headers.get("Authorization"))
-            cursor = httpx.URL(self.path).params.get("cursor")
-            body = json.dumps(bodies[cursor]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: Received) -> Reply:
+        seen_auth.append(request.headers.get("authorization"))
+        return Reply.json(bodies[httpx.URL(request.path).params.get("cursor")])
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen_auth
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(answer) as server:
+        yield server.url, seen_auth
 
 
 def test_real_local_server(local_langfuse: tuple[str, list[str | None]]) -> None:

@@ -400,3 +400,34 @@ def test_host_given_with_api_suffix_and_default_host() -> None:
     server = Server(runs([]))
     read(server, cfg=config(url=None, project=PROJECT_ID))
     assert str(server.requests[0].url) == "https://api.smith.langchain.com/api/v1/runs/query"
+
+
+def test_the_key_stays_at_the_hosts_origin_across_redirects() -> None:
+    def moved(location: str, code: int = 307) -> httpx.Response:
+        return httpx.Response(code, headers={"Location": location})
+
+    # Same origin: followed with the key, and the POST body kept on a 307.
+    server = Server(moved(f"{HOST}/v2/runs/query"), runs([run(1)]))
+    batches, _ = read(server, cfg=config(project=PROJECT_ID))
+    assert short(batches) == [1]
+    assert [r.headers.get("x-api-key") for r in server.requests] == [KEY, KEY]
+    assert server.requests[1].method == "POST" and json.loads(server.requests[1].content)
+
+    # Another origin: refused before anything is sent there.
+    server = Server(moved("https://elsewhere.test/api/v1/runs/query"))
+    with pytest.raises(SourceError) as caught:
+        read(server, cfg=config(project=PROJECT_ID))
+    assert str(caught.value).startswith(
+        f"{QUERY} redirects to https://elsewhere.test/api/v1/runs/query, on another origin "
+        f"than {HOST}: the credential is not sent there."
+    )
+    assert len(server.requests) == 1
+
+    # Allowed by the source: followed without the key or the workspace.
+    server = Server(moved("https://elsewhere.test/api/v1/runs/query"), runs([run(2)]))
+    cfg = config(project=PROJECT_ID, follow_redirects="any-without-credentials")
+    batches, _ = read(server, cfg=cfg, tenant="tenant-9")
+    assert short(batches) == [2]
+    assert server.requests[0].headers["x-tenant-id"] == "tenant-9"
+    assert "x-api-key" not in server.requests[1].headers
+    assert "x-tenant-id" not in server.requests[1].headers

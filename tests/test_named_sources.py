@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from factories import record, write_jsonl
+from servers import Received, Reply, serving
 
 from triage.config import load_config
 from triage.service import Workspace
@@ -39,20 +38,12 @@ class Pages:
 def endpoint() -> Iterator[tuple[str, Pages]]:
     pages = Pages()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
-            status, body = pages.body(self.path)
-            self.send_response(status)
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(request: Received) -> Reply:
+        status, body = pages.body(request.path)
+        return Reply(status, body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", pages
-    server.shutdown()
+    with serving(answer) as server:
+        yield server.url, pages
 
 
 def test_an_interrupted_pull_resumes_at_the_last_stored_page(

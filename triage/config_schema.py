@@ -39,6 +39,13 @@ class SourceConfig(BaseModel):
     or Basic (``token_env`` then holds ``user:password``)."""
     header: str = "X-Api-Key"
     """``http``: header name when ``auth = "header"``."""
+    follow_redirects: Literal["same-origin", "any-without-credentials", "never"] = "same-origin"
+    """``http``, ``langfuse``, ``langsmith`` (pulls and write-back): where redirects, and
+    an ``http`` source's ``next`` page links, may lead. The credential only ever goes to
+    the origin (scheme, host, port) of the source's ``url``. ``same-origin``: follow them
+    there, with the credential; one to another origin is refused, naming both.
+    ``any-without-credentials``: also follow them to other origins, without the
+    credential. ``never``: follow no redirect (links on the same origin still page)."""
     items_pointer: str | None = None
     """``http``: JSON pointer to the item list in each page, when not ``items``/``data``."""
     next_field: str | None = None

@@ -4,22 +4,38 @@ A SOURCE is a configured source name (``[sources.NAME]`` in triage.toml), an
 ``http(s)://`` URL, or a file or folder (native JSONL, OpenClaw transcripts or
 trajectory exports, OTLP/JSON traces, promptfoo results: detected, or forced
 with ``--format``). Credentials come from the environment variables a configured
-source names; a bare URL that starts with a configured source's URL uses that
-source's credential too. Configured sources remember how far they got.
+source names. A bare URL uses a configured http source's credential (and name and
+settings) only when it is at that source's origin (scheme, host and port, compared as
+httpx sends them: :mod:`triage.ingest.origins`) and its path is the source's path or
+below it at a ``/`` (a source at ``/api`` covers ``/api/items``, not ``/apikeys``); the
+query does not matter. When several sources cover it, the one with the longest path
+wins. Configured sources remember how far they got.
+
+Every reader :func:`resolve` returns masks the secrets in force
+(:class:`triage.secrets.Secrets`: every configured source's credential variables, and
+the headers this read sends) in whatever leaves it: the message of a
+:class:`~triage.errors.SourceError` and each rejection's place and reason.
 """
 
 from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from triage.config import Config
 from triage.config_schema import SourceConfig
 from triage.ingest import Batch, SourceError
+from triage.models import Rejection
+from triage.secrets import Secrets
+
+if TYPE_CHECKING:
+    import httpx
 
 Reader = Callable[[datetime | None, str | None], Iterator[Batch]]
 """Called with (since, position): where to start; both ``None`` reads everything."""
@@ -39,6 +55,8 @@ class Pullable:
     """The environment variable(s) the credential came from, to name in auth errors."""
     resumable: bool = False
     """A configured source: its progress is remembered between pulls."""
+    secrets: Secrets = field(default_factory=Secrets)
+    """The secrets ``read`` masks in its errors and rejections."""
 
 
 def resolve(
@@ -46,15 +64,65 @@ def resolve(
 ) -> Pullable:
     """Turn one ``triage pull`` argument into something to read. Raises
     ``SourceError`` with a message fit for the user when it names nothing."""
+    in_force = Secrets.from_sources(config.sources, os.environ)
     if spec in config.sources:
-        return _configured(spec, config.sources[spec], config, source_name)
-    if spec.startswith(("http://", "https://")):
-        owner = _owner_of_url(spec, config)
-        headers = _auth_headers(*owner) if owner else {}
-        cfg = owner[1] if owner else None
-        name = source_name or (owner[0] if owner else _url_source(spec))
-        env = cfg.token_env if cfg else None
-        return Pullable(spec, name, _http_reader(spec, name, headers, cfg), env)
+        found = _configured(spec, config.sources[spec], config, source_name, in_force)
+    elif spec.startswith(("http://", "https://")):
+        found = _bare_url(spec, config, source_name, in_force)
+    else:
+        found = _file(spec, config, source_name, fmt)
+    secrets = found.secrets | in_force
+    return replace(found, read=_masking(found.read, secrets), secrets=secrets)
+
+
+def _masking(read: Reader, secrets: Secrets) -> Reader:
+    """``read`` with ``secrets`` masked in its errors and rejections."""
+
+    def masked(since: datetime | None, position: str | None) -> Iterator[Batch]:
+        try:
+            for batch in read(since, position):
+                if batch.rejected:
+                    batch.rejected = [
+                        Rejection(secrets.mask(r.source), r.line, secrets.mask(r.reason))
+                        for r in batch.rejected
+                    ]
+                yield batch
+        except SourceError as error:
+            raise type(error)(secrets.mask(str(error))) from None
+
+    return masked
+
+
+def _bare_url(spec: str, config: Config, source_name: str | None, in_force: Secrets) -> Pullable:
+    import httpx
+
+    try:
+        url = httpx.URL(spec)
+    except httpx.InvalidURL as error:
+        raise SourceError(f"not a valid URL: {_hidden(spec)} ({error})") from error
+    owner = _owner_of_url(url, config)
+    headers = _auth_headers(*owner) if owner else {}
+    cfg = owner[1] if owner else None
+    name = source_name or (owner[0] if owner else _url_source(url))
+    env = cfg.token_env if cfg else None
+    secrets = Secrets.from_headers(headers) | Secrets([url.password])
+    reader = _http_reader(spec, name, headers, cfg, secrets | in_force)
+    return Pullable(_hidden(spec), name, reader, env, secrets=secrets)
+
+
+def _hidden(spec: str) -> str:
+    """A URL as typed, for messages: its password and secret-looking parameters hidden."""
+    import httpx
+
+    from triage.ingest.pages import display_url
+
+    try:
+        return display_url(httpx.URL(spec))
+    except httpx.InvalidURL:
+        return re.sub(r"//[^/?#]*@", "//", spec)
+
+
+def _file(spec: str, config: Config, source_name: str | None, fmt: str | None) -> Pullable:
     path = Path(spec).expanduser()
     if path.exists():
         name = source_name or "files"
@@ -66,7 +134,7 @@ def resolve(
 
 
 def _configured(
-    name: str, source: SourceConfig, config: Config, source_name: str | None
+    name: str, source: SourceConfig, config: Config, source_name: str | None, in_force: Secrets
 ) -> Pullable:
     stored_as = source_name or name
     kind = source.kind
@@ -74,8 +142,9 @@ def _configured(
         if not source.url:
             raise SourceError(f"sources.{name}: an http source needs url")
         headers = _auth_headers(name, source)
-        reader = _http_reader(source.url, stored_as, headers, source)
-        return Pullable(name, stored_as, reader, source.token_env, resumable=True)
+        secrets = Secrets.from_headers(headers)
+        reader = _http_reader(source.url, stored_as, headers, source, secrets | in_force)
+        return Pullable(name, stored_as, reader, source.token_env, True, secrets)
     if kind == "langfuse":
         public = _secret(name, source.public_key_env, "public_key_env")
         secret = _secret(name, source.secret_key_env, "secret_key_env")
@@ -105,12 +174,23 @@ def _secret(name: str, env: str | None, key: str) -> str:
     return value
 
 
-def _owner_of_url(url: str, config: Config) -> tuple[str, SourceConfig] | None:
+def _owner_of_url(url: httpx.URL, config: Config) -> tuple[str, SourceConfig] | None:
+    """The configured http source whose origin and path cover ``url`` (see the module)."""
+    import httpx
+
+    from triage.ingest.origins import within
+
     best: tuple[str, SourceConfig] | None = None
+    depth = -1
     for name, source in config.sources.items():
-        if source.kind == "http" and source.url and url.startswith(source.url.split("?")[0]):
-            if best is None or len(source.url) > len(best[1].url or ""):
-                best = (name, source)
+        if source.kind != "http" or not source.url:
+            continue
+        try:
+            base = httpx.URL(source.url)
+        except httpx.InvalidURL:
+            continue
+        if within(url, base) and len(base.path.rstrip("/")) > depth:
+            best, depth = (name, source), len(base.path.rstrip("/"))
     return best
 
 
@@ -130,15 +210,19 @@ def _auth_headers(name: str, source: SourceConfig) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
 
 
-def _url_source(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return f"{parts.netloc}{parts.path}".rstrip("/")
+def _url_source(url: httpx.URL) -> str:
+    """``host[:port]/path`` of ``url``: never a user name or password it carries."""
+    host = url.host if ":" not in url.host else f"[{url.host}]"
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{host}{port}{url.path}".rstrip("/")
 
 
 def _http_reader(
-    url: str, source: str, headers: dict[str, str], config: SourceConfig | None
+    url: str,
+    source: str,
+    headers: dict[str, str],
+    config: SourceConfig | None,
+    secrets: Secrets,
 ) -> Reader:
     def read(since: datetime | None, position: str | None) -> Iterator[Batch]:
         from triage.ingest.http import read_http
@@ -151,6 +235,8 @@ def _http_reader(
             next_pointer=config.next_field if config else None,
             rename=config.rename if config else None,
             resume_from=position,
+            follow_redirects=config.follow_redirects if config else "same-origin",
+            secrets=secrets,
         )
 
     return read

@@ -26,7 +26,11 @@ is a record of its own here. Entries for the same score or feedback are sent in 
 order they were queued: an undo never overtakes the verdict it withdraws.
 
 Credentials come from the environment variables the source's settings name, when an
-entry is sent; they are never stored, logged or put in a message.
+entry is sent; they go only to the origin of the source's ``url`` (a redirect elsewhere is
+refused unless ``follow_redirects`` allows it, and then followed without them:
+:mod:`triage.ingest.origins`). They are never stored, logged or put in a message: every
+reason a push reports or stores has the secrets in force masked
+(:class:`triage.secrets.Secrets`), should a platform echo one back.
 """
 
 from __future__ import annotations
@@ -46,9 +50,11 @@ import httpx
 
 from triage.ingest import SourceError
 from triage.ingest.langfuse import api_base
+from triage.ingest.origins import Credential
 from triage.ingest.pages import display_url
 from triage.ingest.retry import GaveUp, Retrying, refusal, send
 from triage.models import Item, VerdictRecord
+from triage.secrets import Secrets
 
 if TYPE_CHECKING:
     from triage.config_schema import SourceConfig
@@ -339,7 +345,7 @@ class _Target:
 
     name: str
     config: SourceConfig
-    headers: dict[str, str]
+    credential: Credential
     envs: str
     client: httpx.Client
     halted: str | None = None
@@ -371,9 +377,9 @@ def push(
 
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     env = os.environ if environ is None else environ
-    outbox = Outbox(workspace.store.engine)
+    secrets = Secrets.from_sources(workspace.config.sources, env)
+    outbox = Outbox(workspace.store.engine, mask=secrets.mask)
     retrying = Retrying(max_retries=max_retries, backoff=backoff, sleep=sleep)
-    secrets = _credentials(workspace, env)
     report = PushReport()
     targets: dict[str, _Target | str] = {}
     waiting: set[tuple[str, str]] = set()
@@ -383,7 +389,7 @@ def push(
         def target_for(name: str, kind: str) -> _Target | str:
             if name not in targets:
                 targets[name] = _open_target(
-                    name, kind, workspace, env, clients or {}, stack, timeout
+                    name, kind, workspace, env, clients or {}, stack, timeout, secrets
                 )
             return targets[name]
 
@@ -407,18 +413,19 @@ def push(
                     PushOutcome(
                         entry.verdict_pk,
                         entry.target,
-                        reason or "not tried",
+                        secrets.mask(reason or "not tried"),
                         entry.attempts,
                         entry.next_attempt_at,
                     )
                 )
                 continue
-            error, halt, note = _deliver(target, entry, retrying, secrets)
+            error, halt, note = _deliver(target, entry, retrying)
             if error is None:
                 outbox.mark_sent(entry.pk, moment, note=note)
                 report.sent.append(PushOutcome(entry.verdict_pk, entry.target))
                 log.info("sent verdict %s to %s", entry.verdict_pk, entry.target)
                 continue
+            error = secrets.mask(error)
             attempts = entry.attempts + 1
             retry_at = next_attempt_at(attempts, moment)
             outbox.mark_failed(entry.pk, error, retry_at)
@@ -449,6 +456,7 @@ def _open_target(
     clients: Mapping[str, httpx.Client],
     stack: ExitStack,
     timeout: float,
+    secrets: Secrets,
 ) -> _Target | str:
     """The source ``name`` ready to send to, or why it is not."""
     config = workspace.config.sources.get(name)
@@ -474,7 +482,7 @@ def _open_target(
         if not value:
             return f"environment variable {variable} is not set (source {name})"
         values.append(value)
-    headers: dict[str, str] = {"Accept": "application/json"}
+    headers: dict[str, str] = {}
     if kind == "langfuse":
         token = base64.b64encode(f"{values[0]}:{values[1]}".encode()).decode("ascii")
         headers["Authorization"] = f"Basic {token}"
@@ -484,18 +492,19 @@ def _open_target(
         if tenant:
             headers["X-Tenant-Id"] = tenant
     try:
-        api_base(config.url, _HOSTS[kind])
+        base = api_base(config.url, _HOSTS[kind])
     except SourceError as error:
         return f"source {name} has an unusable url: {error}"
+    credential = Credential.to(base, headers, config.follow_redirects, secrets)
     client = clients.get(name)
     if client is None:
         client = stack.enter_context(httpx.Client(timeout=timeout, follow_redirects=False))
     envs = " / ".join(v for _, v in needed if v)
-    return _Target(name, config, headers, envs, client)
+    return _Target(name, config, credential, envs, client)
 
 
 def _deliver(
-    target: _Target, entry: OutboxEntry, retrying: Retrying, secrets: tuple[str, ...]
+    target: _Target, entry: OutboxEntry, retrying: Retrying
 ) -> tuple[str | None, bool, str | None]:
     """(error or ``None``, whether to stop sending to the target, a note when sent)."""
     method, url, body = request_for(entry.kind, entry.payload, target.config.url)
@@ -506,14 +515,15 @@ def _deliver(
             method,
             url,
             retrying=retrying,
-            headers=target.headers,
+            headers={"Accept": "application/json"},
+            credential=target.credential,
             json_body=body,
             where=where,
         )
     except GaveUp as gave_up:
-        return _scrub(gave_up.describe(where), secrets), True, None
+        return gave_up.describe(where), True, None
     except SourceError as error:
-        return _scrub(str(error), secrets), True, None
+        return str(error), True, None
     status = response.status_code
     if 200 <= status < 300:
         return None, False, None
@@ -525,29 +535,4 @@ def _deliver(
             f"{target.envs}"
         )
         return message, True, None
-    return _scrub(refusal(response, where), secrets), False, None
-
-
-def _credentials(workspace: Workspace, env: Mapping[str, str]) -> tuple[str, ...]:
-    """Every credential a write-back source could send (and the Basic tokens made of
-    them), to hide in messages: a server may echo what it was sent, or another's."""
-    found: list[str] = []
-    for config in workspace.config.sources.values():
-        if config.kind not in KINDS:
-            continue
-        names = (config.public_key_env, config.secret_key_env, config.token_env)
-        values = [env.get(name) or "" if name else "" for name in names]
-        found.extend(v for v in values if v)
-        if values[0] and values[1]:
-            pair = f"{values[0]}:{values[1]}".encode()
-            found.append(base64.b64encode(pair).decode("ascii"))
-    # Longest first, so a secret inside another is not half-replaced.
-    return tuple(sorted(set(found), key=len, reverse=True))
-
-
-def _scrub(text: str, secrets: tuple[str, ...]) -> str:
-    """``text`` with any credential replaced, should a server echo one back."""
-    for secret in secrets:
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+    return refusal(response, where, target.credential.secrets), False, None

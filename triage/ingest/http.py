@@ -10,6 +10,13 @@ exponential backoff and full jitter, or after the server's ``Retry-After`` when 
 one (at most 60 s). A refused login (401/403) and other 4xx answers fail at once.
 (:mod:`triage.ingest.retry` does this for every HTTP reader.) Header values are never
 written anywhere: they carry the credentials.
+
+The headers go only to the origin (scheme, host, port) of the endpoint's URL
+(:mod:`triage.ingest.origins`): a redirect, or a ``next`` link, to another origin is
+refused with a message naming both, unless ``follow_redirects`` is
+``"any-without-credentials"``, which follows it without the headers. A refused ``next``
+link ends the read after the page that gave it; that page's items are kept, and the
+position stays at that page, so a later read asks it again rather than the other origin.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import httpx
 
 from triage.ingest import Batch, SourceError
 from triage.ingest.native import RecordError, parse_record
+from triage.ingest.origins import Credential, RedirectPolicy
 from triage.ingest.pages import (
     display_url,
     is_link,
@@ -38,6 +46,7 @@ from triage.ingest.retry import Retrying, fetch_json
 from triage.ingest.retry import retry_after as retry_after
 from triage.ingest.surrogates import UNPAIRED_SURROGATE_REASON, unpaired_surrogate
 from triage.models import Item, Rejection
+from triage.secrets import Secrets
 
 __all__ = ["MAX_RETRY_AFTER", "read_http", "retry_after"]
 
@@ -57,16 +66,22 @@ def read_http(
     resume_from: str | None = None,
     next_pointer: str | None = None,
     rename: Mapping[str, str] | None = None,
+    follow_redirects: RedirectPolicy = "same-origin",
+    secrets: Secrets | None = None,
 ) -> Iterator[Batch]:
     """Batches of items from the endpoint at ``url``, one batch per page.
 
-    ``source`` becomes each item's ``Item.source``. ``headers`` and ``params`` go with
-    the first request; ``headers`` with every request. Without a ``client``, one is made
-    (following redirects, with ``timeout``) and closed at the end. ``items_pointer`` is
-    a JSON pointer to the record list for pages of other shapes, ``next_pointer`` one to
-    the next page's link or cursor, and ``rename`` renames record fields to the native
-    names (``{"uuid": "id"}``), so a team's own endpoint needs no code. ``resume_from`` is a
-    :attr:`Batch.position` of an earlier read: the read starts at the page after it.
+    ``source`` becomes each item's ``Item.source``. ``params`` go with the first
+    request; ``headers`` carry the credential and go with every request to ``url``'s
+    origin, never elsewhere (``follow_redirects`` says which redirects and links to
+    another origin are followed, without them). ``secrets`` are more values to mask in
+    messages besides the headers'. Without a ``client``, one is made (with ``timeout``)
+    and closed at the end; redirects are followed here, never by the client.
+    ``items_pointer`` is a JSON pointer to the record list for pages of other shapes,
+    ``next_pointer`` one to the next page's link or cursor, and ``rename`` renames record
+    fields to the native names (``{"uuid": "id"}``), so a team's own endpoint needs no
+    code. ``resume_from`` is a :attr:`Batch.position` of an earlier read: the read starts
+    at the page after it.
 
     A batch's ``done`` counts records seen so far, ``total`` is the page's ``total`` if
     it has one, and ``position`` is the page's next URL or cursor (``None`` on the last
@@ -87,7 +102,7 @@ def read_http(
         source=source,
         client=client,
         timeout=timeout,
-        headers=dict(headers or {}),
+        credential=Credential.to(first, headers, follow_redirects, secrets),
         retrying=Retrying(max_retries=max_retries, backoff=backoff, sleep=sleep),
         pointer=pointer,
         pointer_text=items_pointer or "",
@@ -103,7 +118,7 @@ def _read_pages(
     source: str,
     client: httpx.Client | None,
     timeout: float,
-    headers: dict[str, str],
+    credential: Credential,
     retrying: Retrying,
     pointer: tuple[str, ...] | None,
     pointer_text: str,
@@ -112,15 +127,20 @@ def _read_pages(
     rename: dict[str, str] | None = None,
 ) -> Iterator[Batch]:
     own = client is None
-    http = httpx.Client(follow_redirects=True, timeout=timeout) if client is None else client
+    http = httpx.Client(timeout=timeout) if client is None else client
     try:
         url = first if not resume_from else next_url(first, first, resume_from)
+        if not credential.allows(url):
+            raise credential.refused(
+                url, how=f"the saved position of the read from {display_url(first)} is"
+            )
+        here = resume_from or None
         seen = {str(url)}
         done = 0
         while True:
             where = display_url(url)
             body, maybe_surrogates = fetch_json(
-                http, url, where=where, retrying=retrying, headers=headers
+                http, url, where=where, retrying=retrying, credential=credential
             )
             page = read_page(body, pointer, pointer_text=pointer_text, url=where)
             if next_tokens is not None:
@@ -134,6 +154,10 @@ def _read_pages(
                 following = next_url(first, url, page.next)
                 # A cursor is kept as given, a link resolved: either works as ``resume_from``.
                 position = str(following) if is_link(page.next) else page.next
+            if following is not None and not credential.allows(following):
+                # Keep this page's items, stay at this page, and stop before the other origin.
+                yield Batch(items, rejected, done, page.total, here)
+                raise credential.refused(following, how=f"the page {where} links its next page to")
             yield Batch(items, rejected, done, page.total, position)
             if following is None:
                 return
@@ -143,7 +167,7 @@ def _read_pages(
                     f"{where} points back to {display_url(following)}, which was already read"
                 )
             seen.add(str(following))
-            url = following
+            url, here = following, position
     finally:
         if own:
             http.close()

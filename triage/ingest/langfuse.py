@@ -57,9 +57,11 @@ from triage.ingest.common import (
     task_type,
     text_of,
 )
+from triage.ingest.origins import Credential
 from triage.ingest.pages import display_url
 from triage.ingest.retry import Retrying, fetch_json
 from triage.models import Item, Rejection, ToolCall, Turn
+from triage.secrets import Secrets
 
 __all__ = [
     "DEFAULT_HOST",
@@ -98,16 +100,20 @@ def read_langfuse(
     ``source`` becomes each item's ``Item.source``; ``since`` keeps only observations
     (traces) that started then or later; ``position`` is a :attr:`Batch.position` of an
     earlier read to continue after. Without a ``client`` one is made and closed at the
-    end. Raises :class:`~triage.ingest.SourceError` when Langfuse cannot be read (a
-    refused login says so and asks to check the credentials; no message ever holds a
-    key).
+    end. The keys go only to the host's origin; redirects follow the source's
+    ``follow_redirects`` (:mod:`triage.ingest.origins`). Raises
+    :class:`~triage.ingest.SourceError` when Langfuse cannot be read (a refused login
+    says so and asks to check the credentials; no message ever holds a key).
     """
     base = api_base(config.url, DEFAULT_HOST)
     token = base64.b64encode(f"{public_key}:{secret_key}".encode()).decode("ascii")
+    keys = Secrets([public_key, secret_key, f"{public_key}:{secret_key}"])
     reader = _Reader(
         source=source,
         ctx=Context(source=source, agent=config.agent, task_type_field=config.task_type_field),
-        headers={"Authorization": f"Basic {token}", "Accept": "application/json"},
+        credential=Credential.to(
+            base, {"Authorization": f"Basic {token}"}, config.follow_redirects, keys
+        ),
         retrying=Retrying(max_retries=max_retries, backoff=backoff, sleep=sleep),
         page_size=max(1, min(page_size, 1000)),
     )
@@ -129,11 +135,14 @@ def _with_client(
         yield from pages(own)
 
 
+_ACCEPT = {"Accept": "application/json"}
+
+
 @dataclass
 class _Reader:
     source: str
     ctx: Context
-    headers: dict[str, str]
+    credential: Credential
     retrying: Retrying
     page_size: int
 
@@ -238,8 +247,9 @@ class _Reader:
     ) -> tuple[Any, bool]:
         try:
             return fetch_json(
-                client, url, where=where, retrying=self.retrying, headers=self.headers
-            )
+                client, url, where=where, retrying=self.retrying, headers=_ACCEPT,
+                credential=self.credential,
+            )  # fmt: skip
         except SourceError as error:
             if str(error).startswith(f"{where} answered HTTP 404") and "/v2/" in first.path:
                 raise SourceError(

@@ -60,6 +60,7 @@ from triage.ingest.langfuse import (
     resume_point,
     resume_position,
 )
+from triage.ingest.origins import Credential
 from triage.ingest.pages import display_url
 from triage.ingest.retry import Retrying, fetch_json
 from triage.models import Item, Rejection
@@ -67,6 +68,7 @@ from triage.models import Item, Rejection
 __all__ = ["DEFAULT_HOST", "SELECT", "read_langsmith"]
 
 DEFAULT_HOST = "https://api.smith.langchain.com"
+_ACCEPT = {"Accept": "application/json"}
 
 SELECT = (
     "id",
@@ -114,19 +116,22 @@ def read_langsmith(
     started then or later; ``position`` is a :attr:`Batch.position` of an earlier read
     to continue after. Without a ``client`` one is made and closed at the end. Raises
     :class:`~triage.ingest.SourceError` when the runs cannot be read (a refused key says
-    so and asks to check the credentials; no message ever holds a key).
+    so and asks to check the credentials; no message ever holds a key). The key goes
+    only to the host's origin; redirects follow the source's ``follow_redirects``
+    (:mod:`triage.ingest.origins`).
     """
     project = (config.project or "").strip()
     if not project:
         raise SourceError("a LangSmith source needs project: the project's name or id")
-    headers = {"x-api-key": api_key, "Accept": "application/json"}
+    headers = {"x-api-key": api_key}
     if tenant:
         headers["X-Tenant-Id"] = tenant
+    base = api_base(config.url, DEFAULT_HOST)
     reader = _Reader(
-        base=api_base(config.url, DEFAULT_HOST),
+        base=base,
         project=project,
         ctx=Context(source=source, agent=config.agent, task_type_field=config.task_type_field),
-        headers=headers,
+        credential=Credential.to(base, headers, config.follow_redirects),
         retrying=Retrying(max_retries=max_retries, backoff=backoff, sleep=sleep),
         page_size=max(1, min(page_size, 100)),
     )
@@ -153,7 +158,7 @@ class _Reader:
     base: httpx.URL
     project: str
     ctx: Context
-    headers: dict[str, str]
+    credential: Credential
     retrying: Retrying
     page_size: int
 
@@ -167,7 +172,10 @@ class _Reader:
             {"name": self.project, "limit": "1"}
         )
         where = display_url(url)
-        body, _ = fetch_json(client, url, where=where, retrying=self.retrying, headers=self.headers)
+        body, _ = fetch_json(
+            client, url, where=where, retrying=self.retrying, headers=_ACCEPT,
+            credential=self.credential,
+        )  # fmt: skip
         found = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
         for entry in found:
             if isinstance(entry, dict) and entry.get("id") and entry.get("name") == self.project:
@@ -211,7 +219,8 @@ class _Reader:
                 method="POST",
                 where=where,
                 retrying=self.retrying,
-                headers=self.headers,
+                headers=_ACCEPT,
+                credential=self.credential,
                 json_body=body_query,
             )
             if not isinstance(body, dict) or not isinstance(body.get("runs"), list):

@@ -7,11 +7,14 @@ retried after the server's ``Retry-After`` when it gives one (at most
 wait between 0 and ``backoff * 2**attempt`` seconds.
 
 What will not pass fails at once: a refused login (401/403), other 4xx answers and
-redirects (which are never followed: they could carry credentials to another host).
+redirects that are not followed. Redirects are followed by
+:func:`triage.ingest.origins.request`: a credential goes only to the origin it was made
+for, never across a redirect or a link.
 
 Request headers are never written anywhere (messages, exceptions, logs): they carry the
 credentials. Messages name a request by a display URL that hides secret-looking query
-parameters (:func:`triage.ingest.pages.display_url`).
+parameters (:func:`triage.ingest.pages.display_url`), and a body quoted in a message has
+the credential's values (and the caller's other secrets) masked before it is cut short.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ import httpx
 
 from triage import jsonio
 from triage.ingest import AuthRefused, SourceError
-from triage.ingest.pages import excerpt
+from triage.ingest.origins import Credential, request
+from triage.ingest.pages import display_url, excerpt
 from triage.ingest.surrogates import SURROGATE_ESCAPE
+from triage.secrets import Secrets
 
 __all__ = [
     "MAX_RETRY_AFTER",
@@ -117,21 +122,29 @@ def send(
     *,
     retrying: Retrying,
     headers: Mapping[str, str] | None = None,
+    credential: Credential | None = None,
     json_body: Any = None,
     where: str | None = None,
 ) -> httpx.Response:
     """The first answer that is neither 429 nor 5xx, retrying those and transport errors.
 
-    Raises :class:`GaveUp` when the retries are spent, and :class:`SourceError` when the
-    request cannot be made at all (an unsupported URL scheme). ``where`` names the
-    request in that message (default: the URL as given).
+    ``headers`` go with every request, ``credential``'s headers only to its origin
+    (redirects followed as :func:`triage.ingest.origins.request` says). Raises
+    :class:`GaveUp` when the retries are spent, and :class:`SourceError` when the
+    request cannot be made at all (an unsupported URL scheme, a refused redirect).
+    ``where`` names the request in messages (default: its display URL).
     """
+    target = httpx.URL(url)
+    name = where or display_url(target)
 
     def attempt() -> httpx.Response:
         try:
-            response = client.request(method, url, headers=headers, json=json_body)
+            response = request(
+                client, method, target, credential=credential, headers=headers,
+                json_body=json_body, where=name,
+            )  # fmt: skip
         except httpx.UnsupportedProtocol as error:
-            raise SourceError(f"cannot request {where or url}: {error}") from error
+            raise SourceError(f"cannot request {name}: {error}") from error
         except httpx.TransportError as error:
             raise Transient(transport_problem(error)) from error
         status = response.status_code
@@ -150,19 +163,26 @@ def fetch_json(
     retrying: Retrying,
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
+    credential: Credential | None = None,
     json_body: Any = None,
 ) -> tuple[Any, bool]:
     """The decoded JSON body of a successful answer, and whether it may hold an unpaired
     surrogate escape (see :mod:`triage.ingest.surrogates`). A 204 answer is ``[]``.
 
-    Raises :class:`SourceError` with a message naming ``where`` (the display URL, never
-    a credential): at once on 401/403 ("refused authentication …; check the
-    credentials"), on other 4xx and on redirects; after the retries on what may pass.
+    ``headers`` go with every request, ``credential``'s only to its origin. Raises
+    :class:`SourceError` with a message naming ``where`` (the display URL, never a
+    credential): at once on 401/403 ("refused authentication …; check the
+    credentials"), on other 4xx, on redirects not followed or refused; after the
+    retries on what may pass.
     """
+    secrets = credential.secrets if credential is not None else Secrets()
 
     def attempt() -> tuple[Any, bool]:
         try:
-            response = client.request(method, url, headers=headers, json=json_body)
+            response = request(
+                client, method, url, credential=credential, headers=headers,
+                json_body=json_body, where=where,
+            )  # fmt: skip
         except httpx.UnsupportedProtocol as error:
             raise SourceError(f"cannot request {where}: {error}") from error
         except httpx.TransportError as error:
@@ -175,7 +195,7 @@ def fetch_json(
         if status == 429 or status >= 500:
             raise Transient(f"HTTP {status}", retry_after(response.headers.get("retry-after")))
         if status >= 300:
-            raise SourceError(refusal(response, where))
+            raise SourceError(refusal(response, where, secrets))
         if status == 204:
             return [], False
         content = response.content
@@ -191,15 +211,44 @@ def fetch_json(
         raise SourceError(gave_up.describe(where)) from None
 
 
-def refusal(response: httpx.Response, where: str) -> str:
-    """``WHERE answered HTTP 404 Not Found: <a safe excerpt of the body>``."""
+def refusal(response: httpx.Response, where: str, secrets: Secrets | None = None) -> str:
+    """``WHERE answered HTTP 404 Not Found: <a safe excerpt of the body>``.
+
+    The credential values the request carried, and ``secrets``, are masked in the body
+    before it is cut short (so no part of one can show)."""
     status = f"HTTP {response.status_code}"
     if response.reason_phrase:
         status += f" {response.reason_phrase}"
+    hidden = _sent_secrets(response) | (secrets or Secrets())
     if 300 <= response.status_code < 400:
-        return f"{where} answered {status} (a redirect that was not followed)"
-    text = excerpt(response.text)
+        location = response.headers.get("location")
+        if location is None:
+            return f"{where} answered {status} (a redirect without a Location)"
+        try:
+            target = display_url(_request_url(response).join(location))
+        except httpx.InvalidURL:
+            target = excerpt(location, 120)
+        return hidden.mask(
+            f"{where} answered {status}, a redirect to {target} that was not followed "
+            '(the source\'s follow_redirects is "never", or the address is not http(s))'
+        )
+    text = excerpt(hidden.mask(response.text))
     return f"{where} answered {status}: {text}" if text else f"{where} answered {status}"
+
+
+def _request_url(response: httpx.Response) -> httpx.URL:
+    try:
+        return response.request.url
+    except RuntimeError:  # a response made by hand, never sent
+        return httpx.URL()
+
+
+def _sent_secrets(response: httpx.Response) -> Secrets:
+    try:
+        sent = response.request
+    except RuntimeError:  # a response made by hand, never sent
+        return Secrets()
+    return Secrets.from_headers(sent.headers) | Secrets([sent.url.password])
 
 
 def _json_problem(error: Exception) -> str:

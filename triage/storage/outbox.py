@@ -6,12 +6,13 @@ attempt, records the error and sets when to try again. Sent entries stay too (wi
 target (the source it goes back to): queueing it again changes nothing.
 
 Entries hold the request body and the names of things, never a credential: those come
-from the environment when the entry is sent.
+from the environment when the entry is sent. An error text (which may quote what a
+platform answered) passes through the outbox's ``mask`` before it is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,10 +70,13 @@ class OutboxCounts:
 
 
 class Outbox:
-    """Reads and writes of the write-back queue."""
+    """Reads and writes of the write-back queue. ``mask`` is applied to every error
+    text and note before it is stored (write-back passes
+    :meth:`triage.secrets.Secrets.mask`, so an echoed credential is never stored)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, mask: Callable[[str], str] | None = None) -> None:
         self.engine = engine
+        self.mask: Callable[[str], str] = mask or (lambda text: text)
 
     def enqueue(
         self,
@@ -163,7 +167,7 @@ class Outbox:
                 .values(
                     sent_at=utc(at),
                     attempts=outbox_t.c.attempts + 1,
-                    last_error=note,
+                    last_error=self.mask(note) if note is not None else None,
                 )
             )
 
@@ -175,7 +179,7 @@ class Outbox:
                 .where(outbox_t.c.pk == pk, outbox_t.c.sent_at.is_(None))
                 .values(
                     attempts=outbox_t.c.attempts + 1,
-                    last_error=error,
+                    last_error=self.mask(error),
                     next_attempt_at=utc(next_attempt_at),
                 )
             )
