@@ -184,3 +184,100 @@ def test_pull_reports_progress_per_batch(cli: Cli) -> None:
     assert [label for label, _, _ in seen] == [str(path)] * len(seen) and len(seen) >= 3
     assert [done for _, done, _ in seen] == sorted(done for _, done, _ in seen)
     assert seen[-1][1:] == (size, size)
+
+
+def _without_root_override() -> None:
+    """Run as root without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so file modes bind
+    root as they bind everyone (a no-op for other users, whom they bind already)."""
+    import ctypes
+    import os
+
+    if os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "cannot drop a capability")
+
+
+def test_unreadable_files_and_folders_are_skipped_and_named_and_the_rest_is_stored(
+    cli: Cli,
+) -> None:
+    import json
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    sources = Path(__file__).parent / "fixtures" / "sources"
+    folder = cli.folder / "in"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [record(1), record(2)])
+    locked_file = write_jsonl(folder / "b.jsonl", [record(3)])
+    locked_folder = folder / "locked"
+    locked_folder.mkdir()
+    write_jsonl(locked_folder / "c.jsonl", [record(4)])
+    trace = folder / "trace.json"
+    shutil.copy(sources / "otlp" / "chat_aliases.json", trace)
+    sessions = folder / "sessions"
+    shutil.copytree(sources / "openclaw" / "agents" / "main" / "sessions", sessions)
+    session = sessions / "b7300bff-a214-4c11-97ae-eab26883c67a.jsonl"
+    write_jsonl(folder / "z.jsonl", [record(5)])
+    for path in (locked_file, locked_folder, trace, session):
+        path.chmod(0)
+
+    def pull(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "triage", "pull", str(folder), *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **cli.env, "COLUMNS": "1000"},
+            preexec_fn=_without_root_override,
+            timeout=300,  # a safety net only
+        )
+
+    done = pull("--json")
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stdout, done.stderr
+    report = json.loads(done.stdout)
+    assert sorted(report["skipped"]) == sorted(
+        [
+            f"cannot read {locked_file}: permission denied",
+            f"cannot open folder {locked_folder}: permission denied",
+            f"cannot read {trace}: permission denied",
+            f"cannot read {session}: permission denied",
+        ]
+    )
+    assert report["errors"] == [] and report["rejected"] == []
+    # a.jsonl, z.jsonl and the other session's two turns: everything readable arrived.
+    assert report["new"] == 5
+    assert {e["id"] for e in cli.json("queue")} >= {"rec-0001", "rec-0002", "rec-0005"}
+
+    text = pull()
+    assert text.returncode == 1
+    assert "0 new, 0 updated, 5 unchanged, 0 rejected" in text.stdout
+    shown = text.stderr.splitlines()
+    assert f"skipped: cannot open folder {locked_folder}: permission denied" in shown
+    assert f"skipped: cannot read {session}: permission denied" in shown
+    assert "errno" not in (text.stdout + text.stderr).lower()
+
+
+def test_nan_and_infinity_are_rejected_by_line_never_stored_as_null(cli: Cli) -> None:
+    path = cli.folder / "n.jsonl"
+    path.write_text(
+        "\n".join(
+            [
+                __import__("json").dumps(record(1, meta={"amount": float("nan")})),
+                __import__("json").dumps(record(2, meta={"amount": 12.5})),
+                __import__("json").dumps(record(3, score=float("inf"))),
+            ]
+        )
+        + "\n"
+    )
+    report = cli.json("pull", str(path))
+    assert report["new"] == 1
+    assert [(r["line"], r["reason"]) for r in report["rejected"]] == [
+        (1, "'meta.amount' is NaN, which is not a number JSON can carry"),
+        (3, "'score' is Infinity, which is not a number JSON can carry"),
+    ]
+    assert [e["id"] for e in cli.json("queue")] == ["rec-0002"]

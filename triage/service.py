@@ -86,7 +86,16 @@ class PullReport:
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     lanes: dict[Lane, int] = field(default_factory=lambda: {lane: 0 for lane in Lane})
+    """Decisions this pull made, per lane: the new and updated items, and the backlog."""
     errors: list[str] = field(default_factory=list)
+    """Sources that failed (the others still ran)."""
+    skipped: list[str] = field(default_factory=list)
+    """Files or folders of a source that could not be read (the rest of it was)."""
+    backlog_triaged: int = 0
+    """Items stored earlier without a lane (a pull stopped before triaging them, or
+    ``--no-triage``) that this pull triaged."""
+    untriaged: int = 0
+    """Items stored without a lane once the pull is over (after ``--no-triage``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -98,6 +107,9 @@ class PullReport:
             ],
             "lanes": {lane.value: n for lane, n in self.lanes.items()},
             "errors": self.errors,
+            "skipped": self.skipped,
+            "backlog_triaged": self.backlog_triaged,
+            "untriaged": self.untriaged,
         }
 
 
@@ -201,9 +213,14 @@ class Workspace:
     ) -> PullReport:
         """Read each source (no ``specs``: every source in triage.toml), store what is
         new or changed, triage it as it lands. A bad record is reported and skipped;
-        a source that fails is reported and the others still run; everything stored
-        before a failure stays stored. A configured source resumes where its last
-        pull stopped (``since`` overrides that)."""
+        an unreadable file of a folder is reported and the rest read; a source that
+        fails is reported and the others still run; everything stored before a
+        failure stays stored. A configured source resumes where its last pull stopped
+        (``since`` overrides that).
+
+        With ``triage``, every stored item that still has no lane is triaged too,
+        whatever source it came from: a pull killed between storing a batch and
+        triaging it leaves such items, and the next pull finishes the work."""
         if not specs:
             specs = sorted(self.config.sources)
             if not specs:
@@ -242,6 +259,7 @@ class Workspace:
                         start, position = state.since, state.position
                 for batch in pullable.read(start, position):
                     report.rejected.extend(batch.rejected)
+                    report.skipped.extend(batch.skipped)
                     written = self.store.write_items(batch.items)
                     report.new += written.new
                     report.updated += written.updated
@@ -262,7 +280,29 @@ class Workspace:
                 )
             except SourceError as exc:
                 report.errors.append(str(exc))
+        if triager is not None:
+            report.backlog_triaged = self._triage_backlog(triager, report.lanes, progress)
+        report.untriaged = self.store.count_untriaged()
         return report
+
+    def _triage_backlog(
+        self, triager: Triager, lanes: dict[Lane, int], progress: Progress | None
+    ) -> int:
+        """Triage every stored item without a decision; how many there were. They are
+        in the triager's history already: it was built from every stored item."""
+        total = self.store.count_untriaged()
+        done = 0
+        if not total:
+            return 0
+        for batch in self.store.untriaged():
+            decisions = [(pk, triager.decide(item)) for pk, item in batch]
+            self.store.record_decisions(decisions)
+            for _, decision in decisions:
+                lanes[decision.lane] += 1
+            done += len(batch)
+            if progress is not None:
+                progress("items stored earlier without a lane", done, total)
+        return done
 
     def _triage(
         self, triager: Triager, changed: list[tuple[int, Item]], lanes: dict[Lane, int]

@@ -22,6 +22,8 @@ def show_overview(ctx: click.Context) -> None:
         if sum(counts.values()) == 0:
             counts, today, scope = ws.store.lane_counts(), None, "in all"
         entries = ws.queue(day=today, limit=12)
+        waiting = ws.store.count_untriaged()
+    _note_untriaged(waiting)
     out = console()
     total = sum(counts.values())
     if total == 0:
@@ -50,6 +52,8 @@ def queue(ctx: click.Context, lane: str | None, day: str | None, limit: int, as_
 
     with workspace(ctx) as ws:
         entries = ws.queue(lane=Lane(lane) if lane else None, day=parse_day(day), limit=limit)
+        waiting = ws.store.count_untriaged()
+    _note_untriaged(waiting)
     if as_json:
         emit_json(
             [
@@ -73,6 +77,16 @@ def queue(ctx: click.Context, lane: str | None, day: str | None, limit: int, as_
         return
     out = console()
     out.print(_queue_table(entries, out.width))
+
+
+def _note_untriaged(waiting: int) -> None:
+    """Say on stderr when stored items have no lane yet, so none is missing unseen."""
+    if waiting:
+        console(err=True).print(
+            f"note: {waiting:,} stored items have no lane yet and are not listed: "
+            "run `triage retriage`",
+            markup=False,
+        )
 
 
 def _queue_table(entries: list[Any], width: int) -> Any:

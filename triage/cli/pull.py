@@ -75,7 +75,7 @@ def _short(label: str, width: int = 40) -> str:
 @click.option(
     "--no-triage",
     is_flag=True,
-    help="Store only; triage later with `triage retriage` (for large backfills).",
+    help="Store only (for large backfills); the next pull or `triage retriage` triages them.",
 )
 @click.pass_context
 def pull(
@@ -94,8 +94,10 @@ def pull(
     transcripts or trajectory exports, OTLP/JSON traces, promptfoo results.json
     (detected; --format forces one). With no SOURCE, every configured source is
     pulled, each resuming where its last pull stopped. Malformed records are
-    reported with their location and skipped; pulling the same data twice adds
-    nothing.
+    reported with their location and skipped; so are files of a folder that
+    cannot be read (the rest is read, and the exit status is 1). Items stored
+    earlier without a lane (an interrupted pull, --no-triage) are triaged too.
+    Pulling the same data twice adds nothing.
     """
     start = _parse_since(since)
     with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
@@ -111,7 +113,7 @@ def pull(
         emit_json(result.as_json())
     else:
         _print_report(result, triaged=not no_triage)
-    if result.errors:
+    if result.errors or result.skipped:
         ctx.exit(1)
 
 
@@ -137,15 +139,24 @@ def _print_report(result: Any, *, triaged: bool) -> None:
         f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged, "
         f"{len(result.rejected)} rejected"
     )
-    if triaged and (result.new or result.updated):
+    if triaged and (result.new or result.updated or result.backlog_triaged):
         lanes = result.lanes
         out.print(
             f"triaged: {lanes[_lane('deep')]} deep, {lanes[_lane('scan')]} scan, "
             f"{lanes[_lane('pass')]} pass"
         )
+    if result.backlog_triaged:
+        out.print(f"triaged {result.backlog_triaged:,} items stored earlier without a lane")
+    if result.untriaged:
+        out.print(
+            f"{result.untriaged:,} stored items have no lane yet and are not in the queue: "
+            "run `triage retriage` (or pull again without --no-triage)"
+        )
     err = console(err=True)
     for rejection in result.rejected:
         err.print(Text(one_line(f"rejected {rejection}", 200)))
+    for message in result.skipped:
+        err.print(Text(one_line(f"skipped: {message}", 300)))
     for message in result.errors:
         err.print(Text(one_line(f"error: {message}", 300)))
 
@@ -165,16 +176,19 @@ def retriage(ctx: click.Context, as_json: bool) -> None:
     Each item gets a new decision; earlier decisions are kept as history.
     """
     with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
+        untriaged = ws.store.count_untriaged()
         lanes = ws.retriage(progress=report)
         version = ws.rules().ruleset.version
     totals = {lane.value: n for lane, n in lanes.items()}
     if as_json:
-        emit_json({"lanes": totals, "rules_version": version})
+        emit_json({"lanes": totals, "rules_version": version, "untriaged_before": untriaged})
     else:
         console().print(
             f"re-triaged {sum(totals.values())} items under {version}: "
             f"{totals['deep']} deep, {totals['scan']} scan, {totals['pass']} pass"
         )
+        if untriaged:
+            console().print(f"{untriaged:,} of them had no lane before")
 
 
 @click.command()

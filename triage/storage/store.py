@@ -203,6 +203,25 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(items_t)).scalar_one())
 
+    def count_untriaged(self) -> int:
+        """How many stored items have no decision yet, so no lane and no place in the
+        queue (an index count: cheap at any size)."""
+        with self.engine.connect() as conn:
+            stmt = select(func.count()).select_from(items_t).where(items_t.c.lane.is_(None))
+            return int(conn.execute(stmt).scalar_one())
+
+    def untriaged(self, batch: int = 2000) -> Iterator[list[tuple[int, Item]]]:
+        """Every stored item without a decision, in primary-key order, a batch at a
+        time: their keys come from one scan of the queue index, then the items are
+        loaded a batch at a time (so a backlog of a million costs one key list)."""
+        with self.engine.connect() as conn:
+            stmt = select(items_t.c.pk).where(items_t.c.lane.is_(None)).order_by(items_t.c.pk)
+            pks = list(conn.execute(stmt).scalars())
+        for start in range(0, len(pks), batch):
+            chunk = pks[start : start + batch]
+            found = self.items_by_pk(chunk)
+            yield [(pk, found[pk]) for pk in chunk if pk in found]
+
     # -- decisions ---------------------------------------------------------------
 
     def record_decisions(self, decisions: Sequence[tuple[int, Decision]]) -> None:

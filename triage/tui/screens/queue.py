@@ -46,6 +46,8 @@ class QueueScreen(TriageScreen[None]):
         self.plan: Plan | None = None
         self.plan_started = 0.0
         self.title_note = ""
+        self.untriaged = 0
+        """Stored items without a lane (shown in the lane bar until a pull triages them)."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("triage · opening the database…"), id="lanes")
@@ -104,12 +106,20 @@ class QueueScreen(TriageScreen[None]):
         else:
             view = QueueView(workspace, self.where)
         summary = workspace.store.queue_summary(self.where)
-        self.app.call_from_thread(self._show, view, summary, keep)
+        untriaged = workspace.store.count_untriaged()
+        self.app.call_from_thread(self._show, view, summary, keep, untriaged)
 
     def _show(
-        self, view: QueueView, summary: dict[Lane, tuple[int, int]], keep: int | None
+        self,
+        view: QueueView,
+        summary: dict[Lane, tuple[int, int]],
+        keep: int | None,
+        untriaged: int | None = None,
     ) -> None:
+        if untriaged is not None:
+            self.untriaged = untriaged
         self.view = view
+
         queue = self.query_one(QueueList)
         queue.empty_hint = (
             "Nothing here. Pull outputs with `triage pull`, or press 0 for every lane."
@@ -139,6 +149,10 @@ class QueueScreen(TriageScreen[None]):
                 text.append(label + " ", style=style)
             text.append(f" {done}/{total} done  ", style="dim")
         text.append(f"│ {open_items} open · ≈ {left_minutes:.0f} min", style="bold")
+        if self.untriaged:
+            text.append(
+                f" · {self.untriaged} not triaged yet: run triage retriage", style="bold red"
+            )
         for part in (self.where.day, self.where.agent, self.where.task_type):
             if part is not None:
                 text.append(f" · {one_line(str(part), 30)}", style="dim")
