@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from triage.cli.common import console, emit_json, workspace
+from triage.cli.output import say
 
 
 @click.group()
@@ -31,7 +32,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     elif result.ok:
         console().print(f"audit log intact: {result.entries} entries")
     else:
-        click.echo(f"audit log broken at entry {result.broken_at}: {result.problem}", err=True)
+        say(f"audit log broken at entry {result.broken_at}: {result.problem}", err=True)
     if not result.ok:
         ctx.exit(1)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,11 @@ class CliError(click.ClickException):
     """An error the user can act on: printed as ``error: message`` on stderr, exit 1."""
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        """Print ``error: message`` on stderr; the message is made inert (it may quote
+        an id or a value from an agent or a file)."""
+        from triage.cli.output import say
+
+        say(f"error: {self.format_message()}", err=True)
 
 
 class CliGroup(click.Group):
@@ -36,7 +39,7 @@ class CliGroup(click.Group):
             return super().invoke(ctx)
         except RulesError as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                _say(str(problem), err=True)
             raise CliError(
                 "the rules were refused and no earlier good rule set is stored"
             ) from None
@@ -71,26 +74,37 @@ def workspace(ctx: click.Context, *, announce_rules: bool = True) -> Iterator[Wo
 
 
 def warn_if_fallback(ws: Workspace) -> None:
+    """When the rules folder was refused, its problems and a warning on stderr (inert)."""
     rules = ws.rules()
     if rules.fallback:
         for problem in rules.problems:
-            click.echo(str(problem), err=True)
-        click.echo(
+            _say(str(problem), err=True)
+        _say(
             f"warning: the rules folder was refused; the last good rule set "
             f"{rules.ruleset.version} stays in force",
             err=True,
         )
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    from triage.cli.output import say
+
+    say(text, err=err)
+
+
 def emit_json(value: Any) -> None:
     """Machine-readable output: ASCII-only JSON, so no agent text can act on a terminal."""
-    click.echo(json.dumps(value, indent=2, default=str))
+    from triage.cli.output import emit_json as emit
+
+    emit(value)
 
 
 def console(*, err: bool = False) -> Console:
-    from rich.console import Console
+    """The console every command prints through: inert text, no markup (see
+    :mod:`triage.cli.output`)."""
+    from triage.cli.output import console as make
 
-    return Console(stderr=err, highlight=False, soft_wrap=False)
+    return make(err=err)
 
 
 def parse_day(value: str | None) -> date | None:

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from triage.cli.common import CliError, console, emit_json, workspace
+from triage.cli.output import say
 
 reviewer_option = click.option(
     "--reviewer",
@@ -40,7 +41,7 @@ def export(ctx: click.Context, output: Path | None) -> None:
     with workspace(ctx, announce_rules=False) as ws:
         document = export_markdown(ws)
     if output is None:
-        click.echo(document, nl=False)
+        say(document, nl=False)
         return
     output.write_text(document, encoding="utf-8")
     console(err=True).print(f"wrote the failure model to {output}", markup=False)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from triage.cli.common import CliError, console, emit_json, workspace
+from triage.cli.output import say
 
 if TYPE_CHECKING:
     from triage.backtest import BacktestResult
@@ -35,7 +36,7 @@ def backtest_command(ctx: click.Context, directory: Path, days: int | None, as_j
         draft = load_rules(directory)
     except RulesError as exc:
         for p in exc.problems:
-            click.echo(f"{directory / p.file}:{p.line}: {p.message}", err=True)
+            say(f"{directory / p.file}:{p.line}: {p.message}", err=True)
         count = len(exc.problems)
         raise CliError(f"{count} problem{'s' if count != 1 else ''} in the draft rules") from None
     with workspace(ctx) as ws:
@@ -49,6 +50,7 @@ def backtest_command(ctx: click.Context, directory: Path, days: int | None, as_j
 def show_backtest(result: BacktestResult, *, title: str) -> None:
     """The transition matrix, escapes, newly deep items and minutes per day."""
     from rich.table import Table
+    from rich.text import Text
 
     from triage.backtest import LANES, matrix
 
@@ -64,7 +66,7 @@ def show_backtest(result: BacktestResult, *, title: str) -> None:
         table.add_column(lane.value, justify="right")
     for old, counts in matrix(result):
         cells = [
-            f"[bold]{n}[/bold]" if new is old else (str(n) if n else "·")
+            Text(str(n), style="bold") if new is old else Text(str(n) if n else "·")
             for new, n in zip(LANES, counts, strict=True)
         ]
         table.add_row(old.value, *cells)

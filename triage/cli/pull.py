@@ -28,7 +28,7 @@ def progress_reporter(enabled: bool, *, delay: float = 0.5) -> Iterator[Any]:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             bar = Progress(
-                TextColumn("{task.description}"),
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
                 console=console(err=True),

@@ -8,6 +8,7 @@ import click
 
 from triage.cli.common import console, emit_json, load_config
 from triage.cli.learn import backtest_command, suggest_command
+from triage.cli.output import say
 
 
 @click.group()
@@ -46,8 +47,8 @@ def check(ctx: click.Context, directory: Path | None, as_json: bool) -> None:
             )
         else:
             for p in problems:
-                click.echo(f"{folder / p.file}:{p.line}: {p.message}", err=True)
-            click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
+                say(f"{folder / p.file}:{p.line}: {p.message}", err=True)
+            say(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}", err=True)
         ctx.exit(1)
     files = len(ruleset.files)
     if as_json:
