@@ -27,6 +27,21 @@ TABLES = (
 )
 
 
+TEST_AUDIT_KEY = "".join(f"{n * 37 % 256:02x}" for n in range(32))
+"""The audit key every test runs with (tests of the key file remove it)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_key() -> Iterator[None]:
+    """One audit key for the whole run, set before any session-wide database is
+    built (the demo template is sealed with it, and copied into every UI test), so
+    no test reads or writes a key file in the real config directory."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TRIAGE_AUDIT_KEY", TEST_AUDIT_KEY)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

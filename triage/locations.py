@@ -28,3 +28,10 @@ def config_dir() -> Path:
 def default_database_url() -> str:
     """SQLite file in the data directory: the embedded default."""
     return f"sqlite:///{data_dir() / 'triage.db'}"
+
+
+def audit_key_path() -> Path:
+    """The audit log's key file, ``audit.key`` in the config directory (not created
+    here: the first sealing write creates it, owner-only; ``TRIAGE_AUDIT_KEY``, when
+    set, is used instead and no file is read or written)."""
+    return config_dir() / "audit.key"

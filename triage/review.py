@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from triage.models import Lane, Outcome, QueueEntry, QueueFilter, QueueKey, VerdictRecord
 from triage.service import Workspace
+from triage.storage.reviews import UNCHECKED, Expect
 
 LANE_WEIGHT = {Lane.DEEP: 4.0, Lane.SCAN: 2.0, Lane.PASS: 1.0}
 """How much a wrong output costs, by lane: what the rules judged at stake."""
@@ -157,7 +158,13 @@ class Sitting:
         modes: Sequence[str] = (),
         note: str = "",
         checklist: dict[str, str] | None = None,
+        expect: Expect = UNCHECKED,
     ) -> VerdictRecord:
+        """Record a verdict on the item being shown and stop its clock. ``expect`` is
+        the pk of the verdict in force that was shown with it (``None``: none was);
+        if someone else recorded or undid one since,
+        :class:`~triage.errors.ReviewedMeanwhile` is raised, nothing is recorded and
+        the item's clock keeps running. The default records without that check."""
         record, _ = self.workspace.record_verdict(
             item_pk,
             outcome,
@@ -167,6 +174,7 @@ class Sitting:
             checklist=checklist,
             seconds=self.seconds_on_item(),
             key=uuid.uuid4().hex,
+            expect=expect,
         )
         self.done.append(record)
         self._shown_at = None

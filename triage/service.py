@@ -32,7 +32,7 @@ from triage.models import (
 from triage.novelty import NoveltyIndex
 from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
 from triage.sources import resolve
-from triage.storage.reviews import UNDO, Reviews
+from triage.storage.reviews import UNCHECKED, UNDO, Expect, Reviews
 from triage.storage.store import Store
 
 Progress = Callable[[str, int, int | None], None]
@@ -383,10 +383,17 @@ class Workspace:
         checklist: dict[str, Any] | None = None,
         seconds: float = 0.0,
         key: str | None = None,
+        expect: Expect = UNCHECKED,
     ) -> tuple[VerdictRecord, list[FailureMode]]:
         """Record a verdict on the item ``ref`` (id, ``source:id``, or primary key),
         committed before this returns. Failure modes not yet in the model are created
-        for the item's task type. Returns the record and the modes that were created."""
+        for the item's task type. Returns the record and the modes that were created.
+
+        ``expect`` is the pk of the verdict in force the reviewer was shown (``None``:
+        none was). When another is in force by the time this is written, nothing is
+        recorded and :class:`~triage.errors.ReviewedMeanwhile` says which (see
+        :meth:`Reviews.record`); the default records a correction over whatever is
+        in force."""
         if isinstance(ref, int):
             found = self.store.items_by_pk([ref])
             if ref not in found:
@@ -394,6 +401,8 @@ class Workspace:
             pk, item = ref, found[ref]
         else:
             pk, item = self.find(ref)
+        if expect is not UNCHECKED:  # before creating modes for a verdict to be refused
+            self.reviews.check_expected(pk, expect, f"{item.source}:{item.id}")
         created = []
         for mode_id in modes:
             if self.reviews.failure_mode(mode_id) is None:
@@ -412,6 +421,7 @@ class Workspace:
             lane=decision.lane.value if decision else None,
             rules_version=decision.rules_version if decision else None,
             key=key,
+            expect=expect,
         )
         if outcome is Outcome.ESCALATE and decision is not None:
             self.store.escalate(pk, decision, reviewer=reviewer, note=note)

@@ -16,6 +16,13 @@ from triage.cli.common import console, emit_json, workspace
 @click.option("--note", default="", help="A note for the record.")
 @click.option("--reviewer", envvar="TRIAGE_REVIEWER", help="Who is reviewing (default: config).")
 @click.option("--seconds", type=float, default=0.0, help="Time spent on the item.")
+@click.option(
+    "--expect",
+    metavar="VERDICT|none",
+    help="Record only if this verdict (its number, or `none` for an unreviewed item) "
+    "is the one in force; otherwise nothing is written and the command exits 1 with "
+    "the verdict now in force.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the stored verdict as JSON.")
 @click.pass_context
 def verdict(
@@ -26,22 +33,41 @@ def verdict(
     note: str,
     reviewer: str | None,
     seconds: float,
+    expect: str | None,
     as_json: bool,
 ) -> None:
     """Record a verdict on the item ID (committed before this returns).
 
     Failure modes not yet in the failure model are created for the item's task type.
+    A verdict on an item that already has one is recorded as a correction, unless
+    --expect says which verdict you saw: then, if another has been recorded (or
+    undone) since, nothing is written and the command exits 1 naming it.
     """
     from triage.models import Outcome
+    from triage.storage.reviews import UNCHECKED, Expect
 
     if outcome is None:
         raise click.UsageError("say --ok, --fail or --escalate")
     if modes and outcome == "ok":
         raise click.UsageError("--mode tags a failure; use it with --fail or --escalate")
+    seen: Expect = UNCHECKED
+    if expect is not None:
+        if expect.strip().lower() == "none":
+            seen = None
+        elif expect.strip().isdigit():
+            seen = int(expect)
+        else:
+            raise click.BadParameter("say a verdict number or `none`", param_hint="--expect")
     with workspace(ctx) as ws:
         who = reviewer or ws.config.reviewer
         record, created = ws.record_verdict(
-            item_ref, Outcome(outcome), reviewer=who, modes=modes, note=note, seconds=seconds
+            item_ref,
+            Outcome(outcome),
+            reviewer=who,
+            modes=modes,
+            note=note,
+            seconds=seconds,
+            expect=seen,
         )
     if as_json:
         emit_json(

@@ -1,25 +1,51 @@
-"""The append-only audit log: each entry carries the hash of the one before it.
+"""The append-only audit log, sealed with a key the database never holds.
 
-Writers first bump the single ``audit_head`` row, which takes the write lock on
-SQLite and a row lock on PostgreSQL, so two processes can never both append
-after the same entry. The entry is written in the caller's transaction: the
-audited change and its audit record commit together or not at all.
+Each entry carries a MAC: HMAC-SHA256 under the audit key (:mod:`triage.storage.seal`)
+of the previous entry's MAC and its own fields (:func:`entry_mac`). The single
+``audit_head`` row holds the tip (the last sequence number and MAC) and a MAC of its
+own (:func:`head_mac`), so the log cannot be cut short, reset or extended without
+the key. Entries that record a row (a verdict with its failure modes, a failure
+mode, an answer to a suggestion) also carry that row's content hash
+(:mod:`triage.storage.row_hashes`), so ``triage audit verify`` can tell a row
+edited, deleted or inserted behind the log's back.
+
+Writers first bump the head row, which takes the write lock on SQLite and a row
+lock on PostgreSQL, so two processes can never both append after the same entry.
+The entry is written in the caller's transaction: the audited change and its audit
+record commit together or not at all. Appending checks the head's MAC first and
+refuses (nothing is written) when the head was tampered with, or when this machine's
+key is not the one the log is sealed with.
+
+Sealing: a new database's head is sealed when it is first opened
+(:func:`seal_new`); a database from before sealing is sealed by migration 0007,
+whose entries up to then stay verifiable as the old unkeyed SHA-256 chain
+(``legacy_seq``), chained into the keyed part by its first entry.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
-from triage.storage.convert import utc
+from triage.errors import ConfigError, StorageError
+from triage.jsonio import dumps_sorted, loads
+from triage.storage import seal
+from triage.storage.convert import now, utc
+from triage.storage.engine import writing
+from triage.storage.row_hashes import answers_t, items_t, modes_t, row_hash, verdicts_t
 from triage.storage.tables import AuditHeadRow, AuditRow
 
+if TYPE_CHECKING:
+    from triage.storage.audit_verify import AuditCheck as AuditCheck
+
 GENESIS = "0" * 64
+ENTRY_TAG = "triage-audit-entry-1"
+HEAD_TAG = "triage-audit-head-1"
 
 audit_table = AuditRow.__table__  # type: ignore[attr-defined]
 head_table = AuditHeadRow.__table__  # type: ignore[attr-defined]
@@ -28,7 +54,7 @@ head_table = AuditHeadRow.__table__  # type: ignore[attr-defined]
 def entry_hash(
     prev: str, seq: int, at: datetime, actor: str, action: str, subject: str, payload: Any
 ) -> str:
-    """The hash an entry must carry, given the previous entry's hash."""
+    """The plain SHA-256 an unkeyed entry (from before sealing) must carry."""
     body = json.dumps(
         {
             "seq": seq,
@@ -45,6 +71,39 @@ def entry_hash(
     return hashlib.sha256((prev + body).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def entry_mac(key: seal.AuditKey, prev: str, row: Any) -> str:
+    """The MAC a sealed entry must carry, given the previous entry's MAC (or plain
+    hash, for the first sealed entry after the unkeyed ones). ``row`` has the audit
+    table's fields (``seq``, ``at``, ``actor``, ``action``, ``subject``, ``payload``,
+    ``row_table``, ``row_pk``, ``row_hash``)."""
+    return seal.mac(
+        key,
+        [
+            ENTRY_TAG,
+            prev,
+            row.seq,
+            utc(row.at).isoformat(),
+            row.actor,
+            row.action,
+            row.subject,
+            row.payload,
+            row.row_table,
+            row.row_pk,
+            row.row_hash,
+        ],
+    )
+
+
+def head_mac(key: seal.AuditKey, head: Any) -> str:
+    """The MAC the head row must carry: over its tip, where sealing began, when, and
+    the key's fingerprint."""
+    sealed_at = utc(head.sealed_at).isoformat() if head.sealed_at is not None else None
+    return seal.mac(key, [HEAD_TAG, head.seq, head.hash, head.legacy_seq, sealed_at, head.key_id])
+
+
+# -- writing ------------------------------------------------------------------------
+
+
 def append(
     conn: Connection,
     *,
@@ -53,64 +112,141 @@ def append(
     subject: str,
     payload: dict[str, Any],
     at: datetime,
+    row: tuple[str, int | str] | None = None,
 ) -> int:
-    """Append one entry inside the caller's transaction; returns its sequence number."""
-    conn.execute(update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1))
-    seq, prev = conn.execute(select(head_table.c.seq, head_table.c.hash)).one()
-    payload = json.loads(json.dumps(payload, default=str))
-    digest = entry_hash(prev or GENESIS, seq, at, actor, action, subject, payload)
-    conn.execute(
-        insert(audit_table).values(
-            seq=seq,
-            at=utc(at),
-            actor=actor,
-            action=action,
-            subject=subject,
-            payload=payload,
-            prev_hash=prev or GENESIS,
-            hash=digest,
-        )
+    """Append one sealed entry inside the caller's transaction; returns its sequence
+    number. ``row`` names the row the entry records, ``(table, key)`` with ``table``
+    one of :data:`~triage.storage.row_hashes.COVERED` (a failure mode's key is its
+    id, the others' their pk); its content hash, read in this transaction, goes
+    into the entry. Refuses with :class:`StorageError` when the head is missing,
+    unsealed or does not match its MAC (a log cut short or reset is never extended
+    and so sealed again), and with :class:`ConfigError` when no key, or another key
+    than the log's, is in force here."""
+    bumped = conn.execute(
+        update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1)
     )
-    conn.execute(update(head_table).where(head_table.c.id == 1).values(hash=digest))
-    return int(seq)
-
-
-@dataclass(frozen=True)
-class AuditCheck:
-    """Result of walking the chain."""
-
-    entries: int
-    ok: bool
-    broken_at: int | None = None
-    problem: str = ""
-
-
-def verify(conn: Connection) -> AuditCheck:
-    """Walk the chain from the first entry; report the first broken link."""
-    prev = GENESIS
-    expected_seq = 1
-    count = 0
-    rows = conn.execute(select(audit_table).order_by(audit_table.c.seq)).yield_per(1000)
-    for row in rows:
-        count += 1
-        if row.seq != expected_seq:
-            return AuditCheck(count, False, expected_seq, f"entry {expected_seq} is missing")
-        if row.prev_hash != prev:
-            return AuditCheck(
-                count, False, row.seq, f"entry {row.seq} does not follow entry {row.seq - 1}"
-            )
-        digest = entry_hash(prev, row.seq, row.at, row.actor, row.action, row.subject, row.payload)
-        if digest != row.hash:
-            return AuditCheck(count, False, row.seq, f"entry {row.seq} was altered")
-        prev = row.hash
-        expected_seq += 1
-    head = conn.execute(select(head_table.c.seq, head_table.c.hash)).first()
-    if head is not None and (head.seq != expected_seq - 1 or (count and head.hash != prev)):
-        return AuditCheck(
-            count,
-            False,
-            expected_seq,
-            f"the log ends at entry {expected_seq - 1} "
-            f"but {head.seq} were written: later entries were removed",
+    if bumped.rowcount == 0:
+        raise StorageError(
+            "the audit log's head row is missing, so nothing can be recorded; "
+            "`triage audit verify` says more"
         )
-    return AuditCheck(count, True)
+    head = conn.execute(select(head_table).where(head_table.c.id == 1)).one()
+    key = key_for(head)
+    before = dict(head._mapping, seq=head.seq - 1)
+    if not hmac.compare_digest(head.mac or "", head_mac(key, _Fields(before))):
+        raise StorageError(
+            "the audit log's head does not match its seal (the log was cut short or "
+            "reset), so nothing was recorded; `triage audit verify` says more"
+        )
+    row_table, row_pk, content = None, None, None
+    if row is not None:
+        row_table = row[0]
+        row_pk = row[1] if isinstance(row[1], int) else None
+        content = row_hash(conn, row[0], row[1])
+    entry = _Fields(
+        {
+            "seq": head.seq,
+            "at": utc(at),
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "payload": loads(dumps_sorted(payload)) if payload else {},
+            "row_table": row_table,
+            "row_pk": row_pk,
+            "row_hash": content,
+        }
+    )
+    digest = entry_mac(key, head.hash or GENESIS, entry)
+    conn.execute(
+        insert(audit_table).values(**entry.values, prev_hash=head.hash or GENESIS, hash=digest)
+    )
+    after = dict(head._mapping, hash=digest)
+    conn.execute(
+        update(head_table)
+        .where(head_table.c.id == 1)
+        .values(hash=digest, mac=head_mac(key, _Fields(after)))
+    )
+    return int(head.seq)
+
+
+class _Fields:
+    """Attribute access over a dict, so rows and values to be written share one MAC."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def key_for(head: Any) -> seal.AuditKey:
+    """The key to append with: the one in force here, which must be the key the log
+    is sealed with (``StorageError`` when the log is not sealed at all)."""
+    if head.key_id is None:
+        raise StorageError(
+            "the audit log of this database is not sealed although it holds data (its "
+            "head was reset or replaced), so nothing was recorded; `triage audit verify` "
+            "says more"
+        )
+    key = seal.load_key(create=False)
+    if key is None:
+        raise ConfigError(
+            f"this database's audit log is sealed with the key {head.key_id}, and no key "
+            f"is set here: set {seal.ENV} to that key (or restore {seal.key_source()})"
+        )
+    if key.fingerprint != head.key_id:
+        raise ConfigError(
+            f"this database's audit log is sealed with the key {head.key_id}, but the key "
+            f"in force here ({key.origin}) is {key.fingerprint}: set {seal.ENV} to the "
+            "key the database was sealed with"
+        )
+    return key
+
+
+def seal_head(conn: Connection, key: seal.AuditKey, *, at: datetime) -> None:
+    """Seal the (locked, unsealed) head with ``key``: entries so far stay unkeyed."""
+    head = conn.execute(select(head_table).where(head_table.c.id == 1)).one()
+    values = {"key_id": key.fingerprint, "legacy_seq": head.seq, "sealed_at": utc(at)}
+    sealed = _Fields(dict(head._mapping, **values))
+    conn.execute(
+        update(head_table).where(head_table.c.id == 1).values(**values, mac=head_mac(key, sealed))
+    )
+
+
+def holds_data(conn: Connection) -> bool:
+    """Whether anything an audit log would vouch for is stored (a database that
+    holds nothing may be sealed afresh)."""
+    for table in (audit_table, verdicts_t, items_t, modes_t, answers_t):
+        if conn.execute(select(1).select_from(table).limit(1)).first() is not None:
+            return True
+    return False
+
+
+def seal_new(engine: Engine) -> None:
+    """Seal the head of a database that holds nothing yet (called on opening; the
+    key file is created if needed). A sealed head is left alone, and so is an
+    unsealed one in a database holding data: that is a reset log, for
+    ``triage audit verify`` to report, not to paper over."""
+    with engine.connect() as conn:
+        head = conn.execute(select(head_table.c.key_id).where(head_table.c.id == 1)).first()
+    if head is None or head.key_id is not None:
+        return
+    with writing(engine) as conn:
+        head = conn.execute(
+            select(head_table.c.key_id).where(head_table.c.id == 1).with_for_update()
+        ).first()
+        if head is None or head.key_id is not None or holds_data(conn):
+            return
+        key = seal.load_key(create=True)
+        assert key is not None
+        seal_head(conn, key, at=now())
+
+
+def verify(conn: Connection, key: seal.AuditKey | None = None) -> AuditCheck:
+    """Check the log and the rows it records; see :mod:`triage.storage.audit_verify`."""
+    from triage.storage.audit_verify import verify as check
+
+    return check(conn, key)

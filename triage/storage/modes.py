@@ -139,6 +139,7 @@ class Modes:
                         for name, value in sorted(changes.items())
                     },
                     at=stamp,
+                    row=("failure_mode", mode_id),
                 )
         return self._get(mode_id)
 
@@ -169,6 +170,7 @@ class Modes:
                     subject=mode_id,
                     payload={"from": current, "to": status, "reason": reason},
                     at=stamp,
+                    row=("failure_mode", mode_id),
                 )
         return self._get(mode_id)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from triage.errors import NotFound, ReviewedMeanwhile
 from triage.models import FailureMode, VerdictRecord
 from triage.storage import audit
 from triage.storage.convert import now, utc
@@ -27,6 +29,20 @@ verdict_modes_t = VerdictModeRow.__table__  # type: ignore[attr-defined]
 modes_t = FailureModeRow.__table__  # type: ignore[attr-defined]
 
 UNDO = "undo"
+
+
+class Unchecked(Enum):
+    """The type of :data:`UNCHECKED`."""
+
+    UNCHECKED = "unchecked"
+
+
+UNCHECKED = Unchecked.UNCHECKED
+"""``expect`` default: record whatever verdict is in force (a correction)."""
+
+Expect = int | None | Unchecked
+"""What a writer saw: the pk of the verdict in force, ``None`` for none, or
+:data:`UNCHECKED`."""
 
 
 class Reviews:
@@ -50,10 +66,19 @@ class Reviews:
         decision_pk: int | None = None,
         supersedes: int | None = None,
         key: str | None = None,
+        expect: Expect = UNCHECKED,
     ) -> VerdictRecord:
         """Store a verdict and its audit entry in one transaction, committed before
         this returns. ``key`` makes it idempotent: recording the same key twice
-        (a retry, a second app instance) returns the first record."""
+        (a retry, a second app instance) returns the first record.
+
+        ``expect`` is the verdict in force the reviewer was shown: its pk, or ``None``
+        when the item had none. If another verdict is in force by the time this one
+        is written (someone else recorded or undid one meanwhile), nothing is written
+        and :class:`~triage.errors.ReviewedMeanwhile` is raised with the verdict now in
+        force. The comparison and the write hold the item's lock (SQLite's write lock,
+        a row lock on PostgreSQL), so of two writers expecting the same verdict exactly
+        one succeeds. The default, :data:`UNCHECKED`, records whatever is in force."""
         key = key or uuid.uuid4().hex
         stamp = now()
         values = {
@@ -72,11 +97,21 @@ class Reviews:
         }
         try:
             with writing(self.engine) as conn:
+                ref = conn.execute(
+                    select(items_t.c.source, items_t.c.item_id, items_t.c.decision_pk)
+                    .where(items_t.c.pk == item_pk)
+                    .with_for_update()
+                ).first()
+                if ref is None:
+                    raise NotFound(f"no item with key {item_pk}")
+                if expect is not UNCHECKED:
+                    done = conn.execute(select(verdicts_t.c.pk).where(verdicts_t.c.key == key))
+                    if done.first() is not None:
+                        raise _Recorded  # a retry of this very verdict
+                    _check_expected(conn, item_pk, expect, f"{ref.source}:{ref.item_id}")
                 if values["decision_pk"] is None:
                     # The decision the reviewer saw: the item's current one.
-                    values["decision_pk"] = conn.execute(
-                        select(items_t.c.decision_pk).where(items_t.c.pk == item_pk)
-                    ).scalar()
+                    values["decision_pk"] = ref.decision_pk
                 pk = conn.execute(
                     insert(verdicts_t).returning(verdicts_t.c.pk), values
                 ).scalar_one()
@@ -91,9 +126,6 @@ class Reviews:
                     .where(items_t.c.pk == item_pk)
                     .values(verdict=in_force.outcome if in_force else None)
                 )
-                ref = conn.execute(
-                    select(items_t.c.source, items_t.c.item_id).where(items_t.c.pk == item_pk)
-                ).one()
                 audit.append(
                     conn,
                     actor=reviewer,
@@ -108,8 +140,9 @@ class Reviews:
                         "rules_version": rules_version,
                     },
                     at=stamp,
+                    row=("verdict", pk),
                 )
-        except IntegrityError:
+        except (IntegrityError, _Recorded):
             existing = self.by_key(key)
             if existing is None:
                 raise
@@ -117,6 +150,13 @@ class Reviews:
         found = self.by_key(key)
         assert found is not None
         return found
+
+    def check_expected(self, item_pk: int, expect: int | None, ref: str) -> None:
+        """Raise :class:`~triage.errors.ReviewedMeanwhile` now if the verdict in force
+        on the item is not ``expect`` (a cheap early answer; :meth:`record` checks
+        again under the lock, which is what makes it reliable)."""
+        with self.engine.connect() as conn:
+            _check_expected(conn, item_pk, expect, ref)
 
     def by_key(self, key: str) -> VerdictRecord | None:
         with self.engine.connect() as conn:
@@ -204,12 +244,34 @@ class Reviews:
                     subject=mode.id,
                     payload={"title": mode.title, "task_type": mode.task_type},
                     at=stamp,
+                    row=("failure_mode", mode.id),
                 )
         except IntegrityError:
             pass
         found = self.failure_mode(mode.id)
         assert found is not None
         return found
+
+
+class _Recorded(Exception):
+    """Inside :meth:`Reviews.record`: this key is already stored (nothing to write)."""
+
+
+def _check_expected(conn: Connection, item_pk: int, expect: int | None, ref: str) -> None:
+    """Raise :class:`ReviewedMeanwhile` unless the verdict in force is ``expect``."""
+    row = conn.execute(_in_force().where(verdicts_t.c.item_pk == item_pk)).first()
+    if (row.pk if row is not None else None) == expect:
+        return
+    if row is None:
+        message = f"{ref} was reviewed meanwhile: its verdict was undone, so none is in force"
+        raise ReviewedMeanwhile(message + "; nothing was recorded", current=None)
+    current = _record(conn, row)
+    when = current.recorded_at.strftime("%Y-%m-%d %H:%M UTC")
+    raise ReviewedMeanwhile(
+        f"{ref} was reviewed meanwhile: {current.outcome} by {current.reviewer} at {when} "
+        f"(verdict {current.pk}); nothing was recorded",
+        current=current,
+    )
 
 
 def _in_force() -> Any:

@@ -81,6 +81,7 @@ class Store:
         """Connect to ``url`` and bring its schema up to date."""
         engine = make_engine(url)
         migrate(engine)
+        audit.seal_new(engine)  # a new database's audit log is sealed at once
         return cls(engine)
 
     def close(self) -> None:

@@ -83,6 +83,7 @@ class SuggestionLog:
                 subject=suggestion,
                 payload={"decision": decision, "reason": reason, **payload},
                 at=stamp,
+                row=("suggestion_decision", int(pk)),
             )
             if inside is not None:
                 inside()

@@ -152,9 +152,11 @@ class RulesetRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """Append-only, hash-chained record of verdicts, rule changes and model edits."""
+    """Append-only, chained record of verdicts, rule changes and model edits (see
+    :mod:`triage.storage.audit`)."""
 
     __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_row", "row_table", "row_pk"),)
 
     seq: int = Field(primary_key=True)
     at: datetime = _ts(nullable=False)
@@ -164,16 +166,33 @@ class AuditRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     prev_hash: str
     hash: str
+    """The entry's seal: HMAC-SHA256 under the audit key (a plain SHA-256 for the
+    unkeyed entries written before the log was sealed)."""
+    row_table: str | None = None
+    """The table of the row this entry records (``verdict``, ``failure_mode``,
+    ``suggestion_decision``), if any."""
+    row_pk: int | None = None
+    """That row's integer key (failure modes are named by ``subject``)."""
+    row_hash: str | None = None
+    """SHA-256 of the row's content as this entry wrote it."""
 
 
 class AuditHeadRow(SQLModel, table=True):
-    """One row: the chain's tip. Updating it first serialises writers on every backend."""
+    """One row: the chain's tip. Updating it first serialises writers on every
+    backend; its ``mac`` seals the tip, so the log cannot be cut short or reset."""
 
     __tablename__ = "audit_head"
 
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = ""
+    key_id: str | None = None
+    """Fingerprint of the key the log is sealed with (``None``: not sealed yet)."""
+    legacy_seq: int | None = None
+    """Entries up to this one predate sealing and carry plain hashes."""
+    sealed_at: datetime | None = _ts(nullable=True)
+    mac: str | None = None
+    """HMAC over the head's other fields under the audit key."""
 
 
 class SuggestionDecisionRow(SQLModel, table=True):
