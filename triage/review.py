@@ -185,8 +185,9 @@ class Sitting:
         record (or ``None`` when there is nothing left to undo)."""
         if not self.done:
             return None
-        record = self.done.pop()
+        record = self.done[-1]
         self.workspace.undo(record, reviewer=self.reviewer)
+        self.done.pop()  # only once the undo is stored: a failed one can be retried
         return record
 
     @property

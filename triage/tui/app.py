@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triage.config import Config
+from triage.errors import TriageError
+from triage.inert import inert, one_line
 
 if TYPE_CHECKING:
     from triage.review import Sitting
@@ -26,13 +29,15 @@ if TYPE_CHECKING:
 
 
 class ItemCommands(Provider):
-    """Command palette: jump to any item of the current queue by id."""
+    """Command palette: jump to any item of the current queue by id. Ids, lanes and
+    task types are shown as built content, never parsed as markup."""
 
     async def search(self, query: str) -> Hits:
         app = self.app
         if not isinstance(app, TriageApp) or app.workspace is None:
             return
         from triage.tui.screens.queue import QueueScreen
+        from triage.tui.untrusted import palette_prompt
 
         screen = app.queue_screen
         if not isinstance(screen, QueueScreen) or screen.view is None:
@@ -43,11 +48,12 @@ class ItemCommands(Provider):
             row = view.row(index)
             score = matcher.match(row.id)
             if score > 0:
+                help = f"{row.lane.value} · {row.task_type}"
                 yield Hit(
                     score,
-                    matcher.highlight(f"item: {row.id}"),
+                    palette_prompt(f"item: {row.id}", matcher, help=help),
                     partial(screen.open_index, index),
-                    help=f"{row.lane.value} · {row.task_type}",
+                    text=one_line(f"item: {row.id}", 80),
                 )
 
 
@@ -101,7 +107,44 @@ class TriageApp(App[None]):
 
         return Workspace.open(self.config)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a notice. Every notice is plain text made inert, whatever ``markup``
+        says: notices quote ids, names and error messages, and none of that may act
+        on the terminal or be read as markup."""
+        super().notify(
+            inert(message),
+            title=one_line(title, 80),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def worker_failed(self, worker: Worker[Any]) -> None:
+        """The one handler for a worker that ended in an error. A
+        :class:`~triage.errors.TriageError` (a full disk, a refused change, a
+        missing item) is something the reviewer can act on: it becomes a notice and
+        the app carries on. Anything else is a bug: it is raised again, so it
+        surfaces with its traceback instead of vanishing."""
+        error = worker.error
+        if isinstance(error, TriageError):
+            what = "Cannot open the database" if worker.group == "open" else "Not done"
+            self.notify(f"{what}: {error}", severity="error", timeout=30)
+            return
+        if error is not None:
+            raise error
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.worker_failed(event.worker)
+            return
         if event.worker.group != "open":
             return
         if event.state is WorkerState.SUCCESS:
@@ -114,12 +157,6 @@ class TriageApp(App[None]):
             self.sitting = Sitting(workspace, self.config.reviewer)
             if isinstance(self.queue_screen, QueueScreen):
                 self.queue_screen.workspace_ready()
-        elif event.state is WorkerState.ERROR:
-            self.notify(
-                f"Cannot open the database: {event.worker.error}",
-                severity="error",
-                timeout=30,
-            )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -184,8 +221,12 @@ class TriageApp(App[None]):
         if self.workspace is None:
             return
         path = Path.cwd() / "failure-model.md"
-        path.write_text(export_markdown(self.workspace), encoding="utf-8")
-        self.notify(f"Wrote {path}", markup=False)
+        try:
+            path.write_text(export_markdown(self.workspace), encoding="utf-8")
+        except (OSError, TriageError) as exc:
+            self.notify(f"Not written: {exc}", severity="error", timeout=8)
+            return
+        self.notify(f"Wrote {path}")
 
     def on_unmount(self) -> None:
         if self.workspace is not None:

@@ -16,34 +16,37 @@ from textual.widgets.option_list import Option
 
 from triage.inert import inert, one_line
 from triage.models import FailureMode
-from triage.tui.screens.base import TriageScreen
+from triage.tui.screens.base import REFUSALS, TriageScreen
+from triage.tui.widgets.fields import PlainInput, PlainTextArea
 
 if TYPE_CHECKING:
     from triage.storage.modes import ModeEvidence
 
 
 def mode_markdown(mode: FailureMode, evidence: ModeEvidence | None) -> str:
-    """The preview of one mode. Its texts are the team's own markdown (made inert);
-    agent output appears only in fenced excerpts."""
-    from triage.failure_model import code, fenced
+    """The preview of one mode. Its title and texts are the team's own markdown (made
+    inert); names (id, task type, models, items, reviewers) are code spans or
+    escaped, and agent output appears only as inert excerpts in fenced blocks."""
+    from triage.failure_model import code, escape, excerpt, fenced
 
-    lines = [f"# {inert(mode.title)}", ""]
-    scope = mode.task_type or "all task types"
-    lines += [f"`{mode.id}` · {inert(scope)} · **{mode.status}**", ""]
+    lines = [f"# {one_line(mode.title, 200)}", ""]
+    scope = code(mode.task_type) if mode.task_type else "all task types"
+    lines += [f"{code(mode.id)} · {scope} · **{mode.status}**", ""]
     lines += ["## What goes wrong", "", inert(mode.description) or "_not written yet_", ""]
     lines += ["## What reviewers look for", "", inert(mode.look_for) or "_not written yet_", ""]
     if evidence is None or not evidence.failures:
         lines += ["## Evidence", "", "Not found in any verdict yet."]
         return "\n".join(lines)
-    by_lane = ", ".join(f"{lane} {n}" for lane, n in sorted(evidence.by_lane.items()))
+    by_lane = ", ".join(f"{escape(lane)} {n}" for lane, n in sorted(evidence.by_lane.items()))
     by_model = ", ".join(f"{code(model)} {n}" for model, n in sorted(evidence.by_model.items()))
     lines += ["## Evidence", "", f"Found **{evidence.failures}** times ({by_lane}); {by_model}."]
     if evidence.first_seen and evidence.last_seen:
         lines.append(f"First {evidence.first_seen:%Y-%m-%d}, last {evidence.last_seen:%Y-%m-%d}.")
     for example in evidence.examples[:3]:
-        lines += ["", f"**{code(example.ref)}** by {inert(example.reviewer)}: "
-                  f"{inert(example.note) or '(no note)'}", ""]  # fmt: skip
-        lines += fenced(example.excerpt)
+        note = escape(one_line(example.note, 400)) if example.note.strip() else "(no note)"
+        lines += ["", f"**{code(example.ref)}** by {escape(one_line(example.reviewer, 60))}: "
+                  f"{note}", ""]  # fmt: skip
+        lines += fenced(excerpt(example.excerpt))
     return "\n".join(lines)
 
 
@@ -60,6 +63,13 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
         super().__init__()
         self.mode = mode
         self.new = new
+        self.shown = {
+            "title": inert(mode.title, multiline=False),
+            "description": inert(mode.description),
+            "look_for": inert(mode.look_for),
+        }
+        """The texts as the fields show them: inert (a control character in a stored
+        text is shown as its stand-in, and kept as it is unless the field is edited)."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="mode-editor"):
@@ -69,17 +79,23 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
                 if self.new:
                     yield Label("Id (lowercase, dashes) · task type (empty: every task type)")
                     with Horizontal(classes="mode-new-row"):
-                        yield Input(self.mode.id, placeholder="wrong-refund-amount", id="mode-id")
-                        yield Input(self.mode.task_type or "", placeholder="refund", id="mode-task")
+                        yield PlainInput(
+                            self.mode.id, placeholder="wrong-refund-amount", id="mode-id"
+                        )
+                        yield PlainInput(
+                            self.mode.task_type or "", placeholder="refund", id="mode-task"
+                        )
                 yield Label("Title")
-                yield Input(self.mode.title, id="mode-title")
+                yield PlainInput(self.shown["title"], id="mode-title")
                 yield Label("What goes wrong (markdown)")
-                yield TextArea(self.mode.description, id="mode-description", soft_wrap=True)
+                yield PlainTextArea(
+                    self.shown["description"], id="mode-description", soft_wrap=True
+                )
                 yield Label("What reviewers look for (markdown)")
-                yield TextArea(self.mode.look_for, id="mode-look-for", soft_wrap=True)
+                yield PlainTextArea(self.shown["look_for"], id="mode-look-for", soft_wrap=True)
                 yield Label("ctrl+s: save · esc: cancel", classes="help-line")
             with VerticalScroll(id="mode-preview-box"):
-                yield Markdown(id="mode-preview")
+                yield Markdown(id="mode-preview", open_links=False)
 
     def on_mount(self) -> None:
         self._preview()
@@ -98,11 +114,21 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
         self.query_one("#mode-preview", Markdown).update(mode_markdown(draft, None))
 
     def action_save(self) -> None:
-        values = {
-            "title": self.query_one("#mode-title", Input).value.strip() or self.mode.title,
-            "description": self.query_one("#mode-description", TextArea).text.strip(),
-            "look_for": self.query_one("#mode-look-for", TextArea).text.strip(),
+        typed = {
+            "title": self.query_one("#mode-title", Input).value,
+            "description": self.query_one("#mode-description", TextArea).text,
+            "look_for": self.query_one("#mode-look-for", TextArea).text,
         }
+        original = {
+            "title": self.mode.title,
+            "description": self.mode.description,
+            "look_for": self.mode.look_for,
+        }
+        values = {
+            key: original[key] if text == self.shown[key] else text.strip()
+            for key, text in typed.items()
+        }
+        values["title"] = values["title"] or self.mode.title
         if self.new:
             values["id"] = self.query_one("#mode-id", Input).value.strip()
             values["task_type"] = self.query_one("#mode-task", Input).value.strip()
@@ -133,7 +159,7 @@ class FailureModelScreen(TriageScreen[None]):
         with Horizontal(id="model-body"):
             yield OptionList(id="model-list")
             with VerticalScroll(id="model-side"):
-                yield Markdown(id="model-detail")
+                yield Markdown(id="model-detail", open_links=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -217,8 +243,12 @@ class FailureModelScreen(TriageScreen[None]):
         if workspace.reviews.failure_mode(mode_id) is not None:
             self.notify(f"{mode_id} exists already; edit it instead.", severity="warning")
             return
-        add_mode(workspace, mode, actor=self.triage_app.config.reviewer)
-        self.notify(f"Added {mode_id} (audited)", markup=False)
+        try:
+            add_mode(workspace, mode, actor=self.triage_app.config.reviewer)
+        except REFUSALS as exc:
+            self.notify(f"Not added: {exc}", severity="error", timeout=8)
+            return
+        self.notify(f"Added {mode_id} (audited)")
         self._load(mode_id)
 
     def _save(self, mode: FailureMode, changes: dict[str, str] | None) -> None:
@@ -227,8 +257,12 @@ class FailureModelScreen(TriageScreen[None]):
         workspace = self.triage_app.workspace
         if changes is None or workspace is None:
             return
-        edit_mode(workspace, mode.id, actor=self.triage_app.config.reviewer, **changes)
-        self.notify(f"Saved {mode.id} (audited)", markup=False)
+        try:
+            edit_mode(workspace, mode.id, actor=self.triage_app.config.reviewer, **changes)
+        except REFUSALS as exc:
+            self.notify(f"Not saved: {exc}", severity="error", timeout=8)
+            return
+        self.notify(f"Saved {mode.id} (audited)")
         self._load(mode.id)
 
     def action_retire(self) -> None:
@@ -241,10 +275,10 @@ class FailureModelScreen(TriageScreen[None]):
         change = retire_mode if mode.status == "active" else reactivate_mode
         try:
             changed = change(workspace, mode.id, actor=self.triage_app.config.reviewer)
-        except PermissionError as exc:
-            self.notify(str(exc), severity="error", markup=False, timeout=8)
+        except REFUSALS as exc:
+            self.notify(f"Not changed: {exc}", severity="error", timeout=8)
             return
-        self.notify(f"{mode.id} is now {changed.status} (audited)", markup=False)
+        self.notify(f"{mode.id} is now {changed.status} (audited)")
         self._load(mode.id)
 
     def action_export(self) -> None:

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from triage.tui.untrusted import untrusted
+
 INTRO = (
     "Work the queue top to bottom. Open an item with enter, read the output and the "
     "why-panel, then one key records the verdict and shows the next item. Every "
@@ -64,5 +66,6 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("keys", style="bold cyan")
         table.add_column("does")
         for where, keys, does in self.rows():
-            table.add_row(where, Text(keys), Text(does))
+            # Keys may come from triage.toml: shown inert, like any text from a file.
+            table.add_row(Text(where), untrusted(keys, 40), Text(does))
         return table

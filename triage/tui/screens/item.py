@@ -1,8 +1,17 @@
 """One item, judged: the output large and inert, the why, the nearest past item, the
-checklist; one key per verdict, then on to the next."""
+checklist; one key per verdict, then on to the next.
+
+A verdict is committed before the screen says so. When it cannot be (a full disk,
+a read-only or busy database), the screen says it was not saved and why, and
+keeps the item open with the reviewer's checklist marks, note and picked failure
+modes, so pressing the key again retries. When someone else recorded a verdict on
+the item after it was shown, nothing is written: the screen shows theirs, and
+pressing the key again records this reviewer's as a deliberate correction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -10,7 +19,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from triage.models import DONE, FailureMode, Outcome
+from triage.errors import ReviewedMeanwhile, TriageError
+from triage.models import DONE, FailureMode, Outcome, VerdictRecord
 from triage.tui.screens import panels
 from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.agent_text import AgentText
@@ -52,6 +62,14 @@ class ItemScreen(TriageScreen[int | None]):
         self.modes: list[FailureMode] = []
         self.checks: dict[str, str] = {}
         self.note = ""
+        self.picked: tuple[str, ...] = ()
+        """Failure modes picked for a fail verdict that could not be saved: marked
+        again when the picker reopens."""
+        self.new_mode = ""
+        """The title of a new failure mode that could not be created: typed into the
+        picker again when it reopens."""
+        self.unsaved = ""
+        """Why the last verdict on this item was not saved (shown until one is)."""
 
     @property
     def sitting(self) -> Sitting:
@@ -87,15 +105,18 @@ class ItemScreen(TriageScreen[int | None]):
 
     # -- showing -------------------------------------------------------------------
 
-    def show(self, index: int) -> None:
-        """Put item ``index`` of the view on screen (its clock starts now)."""
+    def show(self, index: int, *, fresh: bool = True) -> None:
+        """Put item ``index`` of the view on screen. ``fresh`` (moving to an item):
+        its clock starts now and checklist, note and picks start empty. Otherwise the
+        same item is redrawn from the database and the reviewer's work on it kept."""
         workspace = self.triage_app.workspace
         assert workspace is not None
         self.index = index
         row = self.view.row(index)
         self.explanation = ex = workspace.explain(f"{row.source}:{row.id}")
         self.modes = workspace.reviews.failure_modes(ex.item.task_type)
-        self.checks, self.note = {}, ""
+        if fresh:
+            self.checks, self.note, self.picked, self.new_mode, self.unsaved = {}, "", (), "", ""
         item = ex.item
         self.query_one("#item-header", Static).update(
             panels.header(ex, index, len(self.view), self.sitting)
@@ -110,13 +131,14 @@ class ItemScreen(TriageScreen[int | None]):
         self.query_one("#why", Static).update(panels.why(ex))
         self.query_one("#nearest", Static).update(panels.nearest(ex))
         self._render_checks()
-        self.query_one("#item-side", VerticalScroll).scroll_home(animate=False)
-        self.query_one("#output", AgentText).scroll_home(animate=False)
-        self.sitting.showing()
+        if fresh:
+            self.query_one("#item-side", VerticalScroll).scroll_home(animate=False)
+            self.query_one("#output", AgentText).scroll_home(animate=False)
+            self.sitting.showing()
 
     def _render_checks(self) -> None:
         self.query_one("#checklist", Static).update(panels.checklist(self.modes, self.checks))
-        self.query_one("#pending", Static).update(panels.pending(self.note))
+        self.query_one("#pending", Static).update(panels.pending(self.note, self.unsaved))
 
     # -- verdicts ------------------------------------------------------------------
 
@@ -124,8 +146,10 @@ class ItemScreen(TriageScreen[int | None]):
         if outcome == "fail":
             from triage.tui.screens.modals import FailureModePicker
 
-            picker = FailureModePicker(self.modes, self.view.row(self.index).task_type)
-            picker.marked = {m for m, state in self.checks.items() if state == "present"}
+            task_type = self.view.row(self.index).task_type
+            picker = FailureModePicker(self.modes, task_type, query=self.new_mode)
+            marked = {m for m, state in self.checks.items() if state == "present"}
+            picker.marked = marked | set(self.picked)
             self.app.push_screen(picker, self._failed)
             return
         self._record(Outcome(outcome), ())
@@ -139,42 +163,70 @@ class ItemScreen(TriageScreen[int | None]):
             assert workspace is not None
             task_type = self.view.row(self.index).task_type
             mode = FailureMode(id=picked.new_id, title=picked.new_title, task_type=task_type)
-            workspace.reviews.add_failure_mode(mode, actor=self.triage_app.config.reviewer)
+            try:
+                workspace.reviews.add_failure_mode(mode, actor=self.triage_app.config.reviewer)
+            except TriageError as exc:
+                self.new_mode = picked.new_title
+                self._not_saved(Outcome.FAIL, modes, exc)
+                return
+            self.new_mode = ""
+            self.modes = workspace.reviews.failure_modes(task_type)
             modes.append(picked.new_id)
-            self.notify(f"New failure mode: {picked.new_id}", markup=False)
+            self.notify(f"New failure mode: {picked.new_id}")
         self._record(Outcome.FAIL, modes)
 
-    def _record(self, outcome: Outcome, modes: list[str] | tuple[str, ...]) -> None:
+    def _record(self, outcome: Outcome, modes: Sequence[str]) -> None:
         row = self.view.row(self.index)
-        if self._judged_elsewhere(row.pk):
+        assert self.explanation is not None
+        shown = self.explanation.verdict
+        try:
+            # Committed before anything on screen says so; a crash after this line
+            # loses nothing that was shown as saved. ``expect`` is the verdict this
+            # reviewer was shown: if another was recorded since, nothing is written.
+            self.sitting.record(
+                row.pk,
+                outcome,
+                modes=modes,
+                note=self.note,
+                checklist=self.checks,
+                expect=shown.pk if shown is not None else None,
+            )
+        except ReviewedMeanwhile as exc:
+            self._meanwhile(exc.current)
             return
-        # Committed before anything on screen says so; a crash after this line
-        # loses nothing that was shown as saved.
-        self.sitting.record(row.pk, outcome, modes=modes, note=self.note, checklist=self.checks)
+        except TriageError as exc:
+            self._not_saved(outcome, modes, exc)
+            return
         self.view.forget(row.pk)
-        shown = f"{outcome.value} recorded · {row.id}" + (f" · {', '.join(modes)}" if modes else "")
-        self.notify(shown, markup=False, timeout=2)
+        done = f"{outcome.value} recorded · {row.id}" + (f" · {', '.join(modes)}" if modes else "")
+        self.notify(done, timeout=2)
         self._advance()
 
-    def _judged_elsewhere(self, pk: int) -> bool:
-        """Another reviewer (or another instance) recorded a verdict on this item since
-        it was shown: show theirs instead of silently adding a second one. Pressing
-        the key again then records this reviewer's verdict as a deliberate correction."""
-        workspace = self.triage_app.workspace
-        assert workspace is not None and self.explanation is not None
-        shown = self.explanation.verdict
-        now = workspace.reviews.current([pk]).get(pk)
-        if (now.pk if now else None) == (shown.pk if shown else None):
-            return False
-        self.show(self.index)
-        who = f"{now.reviewer} recorded {now.outcome}" if now else "a verdict was undone"
+    def _meanwhile(self, current: object) -> None:
+        """Someone else's verdict landed after this item was shown: show it (keeping
+        this reviewer's marks and note); the next press records theirs as a correction."""
+        self.view.forget(self.view.row(self.index).pk)
+        self.show(self.index, fresh=False)
+        who = (
+            f"{current.reviewer} recorded {current.outcome}"
+            if isinstance(current, VerdictRecord)
+            else "a verdict was undone"
+        )
         self.notify(
             f"Meanwhile {who} on this item; press the key again to record yours too.",
             severity="warning",
-            markup=False,
             timeout=6,
         )
-        return True
+
+    def _not_saved(self, outcome: Outcome, modes: Sequence[str], error: TriageError) -> None:
+        """Say the verdict was not saved and why; keep everything for a retry."""
+        self.picked = tuple(modes)
+        self.unsaved = (
+            f"Your {outcome.value} verdict was NOT saved: {_sentence(error)} "
+            "The item stays open; press the key again to retry."
+        )
+        self._render_checks()
+        self.notify(self.unsaved, title="Not saved", severity="error", timeout=12)
 
     def _advance(self, step: int = 1) -> None:
         index = self.index + step
@@ -195,7 +247,16 @@ class ItemScreen(TriageScreen[int | None]):
             self.show(index)
 
     def action_undo(self) -> None:
-        record = self.sitting.undo()
+        try:
+            record = self.sitting.undo()
+        except TriageError as exc:
+            self.notify(
+                f"The undo was NOT saved: {_sentence(exc)} Press the key again to retry.",
+                title="Not saved",
+                severity="error",
+                timeout=12,
+            )
+            return
         if record is None:
             self.notify("Nothing to undo in this sitting.", timeout=2)
             return
@@ -235,3 +296,9 @@ class ItemScreen(TriageScreen[int | None]):
 
     def action_back(self) -> None:
         self.dismiss(self.view.row(self.index).pk if len(self.view) else None)
+
+
+def _sentence(error: Exception) -> str:
+    """An error's message ending like a sentence, so more can follow it."""
+    text = str(error).strip()
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -15,8 +15,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from triage.inert import one_line
+from triage.inert import inert, one_line
 from triage.models import FailureMode
+from triage.tui.untrusted import untrusted
+from triage.tui.widgets.fields import PlainInput, PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,12 @@ class FailureModePicker(ModalScreen[PickedModes | None]):
         Binding("up", "cursor(-1)", show=False),
     ]
 
-    def __init__(self, modes: list[FailureMode], task_type: str) -> None:
+    def __init__(self, modes: list[FailureMode], task_type: str, *, query: str = "") -> None:
         super().__init__()
         self.modes = modes
         self.task_type = task_type
+        self.typed = query
+        """Typed in already (a new mode's title that could not be saved before)."""
         self.marked: set[str] = set()
 
     def compose(self) -> ComposeResult:
@@ -67,12 +71,14 @@ class FailureModePicker(ModalScreen[PickedModes | None]):
                 Text(f"Failure modes for {one_line(self.task_type, 40)}", style="bold"),
                 id="picker-title",
             )
-            yield Input(placeholder="type to filter, or to name a new mode", id="picker-input")
+            yield PlainInput(
+                self.typed, placeholder="type to filter, or to name a new mode", id="picker-input"
+            )
             yield OptionList(id="picker-options")
             yield Label("enter: choose · space: mark several · esc: cancel", id="picker-help")
 
     def on_mount(self) -> None:
-        self._refill("")
+        self._refill(self.typed)
 
     @on(Input.Changed, "#picker-input")
     def _filter(self, event: Input.Changed) -> None:
@@ -170,7 +176,7 @@ class NoteEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="note"):
             yield Label(Text(self.title_text, style="bold"))
-            yield TextArea(self.initial, id="note-text", soft_wrap=True)
+            yield PlainTextArea(self.initial, id="note-text", soft_wrap=True)
             yield Label("ctrl+s: save · esc: cancel", id="note-help")
 
     def on_mount(self) -> None:
@@ -191,7 +197,7 @@ class TimeBox(ModalScreen[float | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="timebox"):
             yield Label(Text("How many minutes do you have?", style="bold"))
-            yield Input(value="25", id="timebox-minutes", restrict=r"[0-9]*")
+            yield PlainInput(value="25", id="timebox-minutes", restrict=r"[0-9]*")
             yield Label(
                 "The most valuable open items that fit are queued first; the rest carries over.",
                 id="timebox-help",
@@ -235,10 +241,10 @@ class FilterDialog(ModalScreen[Filters | None]):
         with Vertical(id="filters"):
             yield Label(Text("Filter the queue", style="bold"))
             yield Label("Day (YYYY-MM-DD, today, yesterday; empty for any)")
-            yield Input(self.current.day or "", id="filter-day")
+            yield PlainInput(self.current.day or "", id="filter-day")
             yield Label("Agent")
             yield Select(
-                [(one_line(a, 40), a) for a in self.agents],
+                [(untrusted(a, 40), a) for a in self.agents],
                 value=self.current.agent or Select.NULL,
                 allow_blank=True,
                 prompt="any agent",
@@ -246,7 +252,7 @@ class FilterDialog(ModalScreen[Filters | None]):
             )
             yield Label("Task type")
             yield Select(
-                [(one_line(t, 40), t) for t in self.task_types],
+                [(untrusted(t, 40), t) for t in self.task_types],
                 value=self.current.task_type or Select.NULL,
                 allow_blank=True,
                 prompt="any task type",
@@ -275,7 +281,10 @@ class FilterDialog(ModalScreen[Filters | None]):
 
 class RuleEditor(ModalScreen[dict[str, object] | None]):
     """Edit a rule's lane, why, condition, owner and shadow flag, or write a new
-    draft (with an id). The result is validated before anything is saved."""
+    draft (with an id). The result is validated before anything is saved.
+
+    The fields show the rule's texts inert; a field left as shown returns the
+    text as it is in the file, so only what the lead edits changes."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="rule-save"),
@@ -286,6 +295,10 @@ class RuleEditor(ModalScreen[dict[str, object] | None]):
         super().__init__()
         self.values = values
         self.new = new
+        self.shown = {
+            key: inert(str(values.get(key, "")), multiline=key == "when")
+            for key in ("id", "why", "when", "owner")
+        }
 
     def compose(self) -> ComposeResult:
         from textual.widgets import Checkbox, Select
@@ -295,7 +308,7 @@ class RuleEditor(ModalScreen[dict[str, object] | None]):
             yield Label(Text(title, style="bold"))
             if self.new:
                 yield Label("Id (lowercase letters, digits, dashes)")
-                yield Input(str(self.values.get("id", "")), id="rule-id")
+                yield PlainInput(self.shown["id"], id="rule-id")
             yield Label("Lane")
             yield Select(
                 [("deep", "deep"), ("scan", "scan"), ("pass", "pass")],
@@ -304,11 +317,11 @@ class RuleEditor(ModalScreen[dict[str, object] | None]):
                 id="rule-lane",
             )
             yield Label("Why (the sentence a reviewer sees)")
-            yield Input(str(self.values.get("why", "")), id="rule-why")
+            yield PlainInput(self.shown["why"], id="rule-why")
             yield Label("When (condition)")
-            yield TextArea(str(self.values.get("when", "")), id="rule-when", soft_wrap=True)
+            yield PlainTextArea(self.shown["when"], id="rule-when", soft_wrap=True)
             yield Label("Owner")
-            yield Input(str(self.values.get("owner", "")), id="rule-owner")
+            yield PlainInput(self.shown["owner"], id="rule-owner")
             yield Checkbox(
                 "shadow: record matches only", bool(self.values.get("shadow")), id="rule-shadow"
             )
@@ -319,14 +332,20 @@ class RuleEditor(ModalScreen[dict[str, object] | None]):
 
         values: dict[str, object] = {
             "lane": self.query_one("#rule-lane", Select).value,
-            "why": self.query_one("#rule-why", Input).value.strip(),
-            "when": self.query_one("#rule-when", TextArea).text.strip(),
-            "owner": self.query_one("#rule-owner", Input).value.strip(),
+            "why": self._typed("why", self.query_one("#rule-why", Input).value),
+            "when": self._typed("when", self.query_one("#rule-when", TextArea).text),
+            "owner": self._typed("owner", self.query_one("#rule-owner", Input).value),
             "shadow": self.query_one("#rule-shadow", Checkbox).value,
         }
         if self.new:
-            values["id"] = self.query_one("#rule-id", Input).value.strip()
+            values["id"] = self._typed("id", self.query_one("#rule-id", Input).value)
         self.dismiss(values)
+
+    def _typed(self, key: str, text: str) -> object:
+        """The field's text, or the value as it was when the field was left as shown."""
+        if text == self.shown[key] and key in self.values:
+            return self.values[key]
+        return text.strip()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

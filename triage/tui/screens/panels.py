@@ -139,11 +139,15 @@ def checklist(modes: list[FailureMode], checks: dict[str, str]) -> Text:
     return text
 
 
-def pending(note: str) -> Text:
-    if not note:
-        return Text("")
-    text = _title("Note (saved with the verdict)", gap=True)
-    text.append(inert(note[:2000]))
+def pending(note: str, unsaved: str = "") -> Text:
+    """The note to be saved with the verdict, and why the last verdict was not saved."""
+    text = Text("")
+    if unsaved:
+        text.append_text(_title("Not saved", gap=True))
+        text.append(inert(unsaved), style="bold red")
+    if note:
+        text.append_text(_title("Note (saved with the verdict)", gap=True))
+        text.append(inert(note[:2000]))
     return text
 
 

@@ -16,6 +16,7 @@ from triage.inert import one_line
 from triage.models import DONE, Lane, QueueFilter
 from triage.presentation import LANE_STYLE, parse_day
 from triage.tui.screens.base import TriageScreen
+from triage.tui.widgets.fields import PlainInput
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class QueueScreen(TriageScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("triage · opening the database…"), id="lanes")
-        yield Input(placeholder="search items (enter to search, esc to clear)", id="search")
+        yield PlainInput(placeholder="search items (enter to search, esc to clear)", id="search")
         yield QueueList(id="queue")
         yield Static("", id="status")
         yield Footer()

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
-from triage.inert import one_line
+from triage.inert import inert, one_line
 from triage.presentation import LANE_STYLE
-from triage.tui.screens.base import TriageScreen
+from triage.tui.screens.base import REFUSALS, TriageScreen
 
 if TYPE_CHECKING:
     from triage.rule_stats import RuleRecord
@@ -213,7 +213,7 @@ class RulesScreen(TriageScreen[None]):
             problems = "; ".join(p.message for p in exc.problems[:3])
             self._tell(f"Not saved, the files are untouched: {problems}", "error")
             return
-        except (PermissionError, ValueError, LookupError) as exc:
+        except REFUSALS as exc:
             self._tell(f"Not saved: {exc}", "error")
             return
         self._tell(
@@ -249,7 +249,7 @@ class RulesScreen(TriageScreen[None]):
             result = apply_suggestion(
                 workspace, suggestion_id, actor=self.triage_app.config.reviewer
             )
-        except (PermissionError, ValueError, LookupError) as exc:
+        except REFUSALS as exc:
             self._tell(f"Not applied: {exc}", "error")
             return
         self._tell(
@@ -282,7 +282,7 @@ class RulesScreen(TriageScreen[None]):
             dismiss_suggestion(
                 workspace, suggestion_id, actor=self.triage_app.config.reviewer, reason=reason
             )
-        except (PermissionError, ValueError, LookupError) as exc:
+        except REFUSALS as exc:
             self.notify(f"Not dismissed: {exc}", severity="error", markup=False, timeout=8)
             return
         self.notify(f"Dismissed {suggestion_id} (audited)", markup=False)
@@ -301,14 +301,17 @@ def rule_detail(rule: Rule, record: RuleRecord | None) -> Text:
     text = Text()
     text.append(one_line(rule.id, 60) + "\n", style="bold")
     text.append(f"→ {rule.lane.value}", style=LANE_STYLE[rule.lane.value])
-    text.append(f"   owner {one_line(rule.owner, 30)}   {rule.file}:{rule.line}\n\n", style="dim")
+    text.append(
+        f"   owner {one_line(rule.owner, 30)}   {one_line(rule.file, 60)}:{rule.line}\n\n",
+        style="dim",
+    )
     text.append("Why\n", style="bold underline")
     text.append(one_line(rule.why, 400) + "\n\n")
     text.append("When\n", style="bold underline")
-    text.append(rule.when.strip() + "\n\n")
+    text.append(inert(rule.when.strip()) + "\n\n")
     if rule.failure_modes:
         text.append("Failure modes\n", style="bold underline")
-        text.append(", ".join(rule.failure_modes) + "\n\n")
+        text.append(", ".join(one_line(mode, 60) for mode in rule.failure_modes) + "\n\n")
     if rule.shadow:
         text.append(
             "Shadow rule: matches are recorded as “would have routed”, lanes are not "
@@ -323,7 +326,7 @@ def rule_detail(rule: Rule, record: RuleRecord | None) -> Text:
         )
     if rule.notes:
         text.append("Notes\n", style="bold underline")
-        text.append(rule.notes.strip())
+        text.append(inert(rule.notes.strip()))
     return text
 
 
@@ -332,6 +335,6 @@ def suggestion_detail(suggestion: Any) -> Text:
     text.append(one_line(suggestion.title, 200) + "\n\n", style="bold")
     text.append(one_line(suggestion.sentence, 400) + "\n\n")
     text.append("Backtest\n", style="bold underline")
-    text.append(str(suggestion.backtest_summary) + "\n\n")
+    text.append(inert(str(suggestion.backtest_summary)) + "\n\n")
     text.append("a: accept (writes the rule file, audited, re-triages) · d: dismiss with a reason")
     return text
