@@ -170,10 +170,13 @@ class Workspace:
             last = self.store.last_good_ruleset()
             if last is not None:
                 version, commit, origin, files, _ = last
-                self._rules = RulesInForce(
-                    rules_from_files(files, origin=origin, commit=commit), origin
-                )
-                return self._rules
+                try:
+                    stored = rules_from_files(files, origin=origin, commit=commit)
+                except RulesError:
+                    stored = None  # stored by a version that allowed more: use the shipped
+                if stored is not None:
+                    self._rules = RulesInForce(stored, origin)
+                    return self._rules
             folder = shipped_rules_dir()
         try:
             ruleset = load_rules(folder)
@@ -182,7 +185,10 @@ class Workspace:
             if last is None:
                 raise
             version, commit, origin, files, _ = last
-            restored = rules_from_files(files, origin=origin, commit=commit)
+            try:
+                restored = rules_from_files(files, origin=origin, commit=commit)
+            except RulesError:
+                raise exc from None  # the last good set no longer loads either
             self._rules = RulesInForce(restored, origin, tuple(exc.problems))
             return self._rules
         self.store.remember_ruleset(ruleset.version, ruleset.commit, str(folder), ruleset.files)

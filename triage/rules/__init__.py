@@ -3,7 +3,10 @@
 A rule folder holds ``*.toml`` files of ``[[rule]]`` entries (and at most one
 ``[settings]`` table). Each rule's ``when`` is a condition over the names in
 :data:`triage.signals.SIGNALS`, compiled once into a plain Python function.
-``rules/README.md`` is the guide for the people who write them.
+Patterns are matched in linear time (:mod:`triage.rules.patterns`), and every
+size is bounded (:mod:`triage.rules.limits`), so no rule can hang or crash a
+pull: whatever a folder holds, loading it gives a rule set or a
+:class:`RulesError`. ``rules/README.md`` is the guide for the people who write them.
 """
 
 from triage.rules.expr import Condition, ConditionError, compile_condition

@@ -12,6 +12,7 @@ from rapidfuzz import fuzz, process, utils
 from triage.models import Lane
 from triage.rules.expr import ConditionError, compile_condition
 from triage.rules.layout import Block, Layout, scan
+from triage.rules.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_RULES, toml_nesting
 from triage.rules.model import Rule, RuleProblem, RuleSettings
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -53,6 +54,8 @@ class FolderState:
         """Rule id → ``file:line`` where it was first defined."""
         self.settings = RuleSettings()
         self.settings_at: str | None = None
+        self.entries = 0
+        """``[[rule]]`` entries seen so far, counted against :data:`MAX_RULES`."""
 
 
 class FileCheck:
@@ -68,10 +71,24 @@ class FileCheck:
         self.state.problems.append(RuleProblem(self.rel, line, message))
 
     def run(self) -> None:
+        size = len(self.text.encode("utf-8", "surrogatepass"))
+        if size > MAX_FILE_BYTES:
+            self.problem(0, f"the file is {size:,} bytes (the limit is {MAX_FILE_BYTES:,})")
+            return
+        nesting = toml_nesting(self.text)
+        if nesting.value > MAX_DEPTH:
+            self.problem(
+                nesting.line,
+                f"arrays and tables are nested {nesting.value} deep (the limit is {MAX_DEPTH})",
+            )
+            return
         try:
             data = tomllib.loads(self.text.removeprefix("\ufeff"))
         except tomllib.TOMLDecodeError as err:
             self.problem(*_toml_error(str(err), self.text))
+            return
+        except RecursionError:  # not reached under the nesting limit; kept as a net
+            self.problem(1, f"arrays and tables are nested too deeply (the limit is {MAX_DEPTH})")
             return
         self.layout = scan(self.text)
         for key in data:
@@ -157,6 +174,13 @@ class FileCheck:
                 block = headers[index]
             else:  # an inline array of tables: no headers to point at
                 block = Block(name="rule", line=self.layout.top.line_of("rule"))
+            if self.state.entries == MAX_RULES:
+                self.problem(
+                    block.line,
+                    f"too many rules: a folder may hold {MAX_RULES:,} (this is one more)",
+                )
+                return
+            self.state.entries += 1
             if not isinstance(entry, dict):
                 self.problem(block.line, "each rule must be a [[rule]] table")
                 continue
@@ -180,7 +204,8 @@ class FileCheck:
                 compile_condition(good["when"])
             except ConditionError as err:
                 line = self.when_line(block, err.line)
-                self.problem(line, f"in 'when' at {_where(err)}: {err.message}")
+                where = "" if err.whole else f"in 'when' at {_where(err)}: "
+                self.problem(line, where + err.message)
                 ok = False
         if not ok or lane is None or modes is None:
             return

@@ -4,7 +4,6 @@ accepted ``ast`` node type; any other node type is refused with its position."""
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from triage.rules.names import (
     unknown_name,
 )
 from triage.rules.ops import binary_op, compare, join, negation, unary_op
+from triage.rules.patterns import Pattern, PatternError, compile_pattern
 from triage.rules.prefilter import lowered, required_words
 from triage.rules.source import ConditionError, Source
 from triage.rules.values import Evaluator, Signals
@@ -59,7 +59,7 @@ class Compiler:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.shown: dict[str, tuple[Evaluator, re.Pattern[str] | None]] = {}
+        self.shown: dict[str, tuple[Evaluator, Pattern | None]] = {}
         self.roots: set[str] = set()
 
     def error(self, node: ast.AST, message: str) -> ConditionError:
@@ -209,8 +209,8 @@ class Compiler:
         pattern = self._pattern(pattern_node)
         left = self.raw(node.left)
         get = left.fn
-        search = pattern.search
-        words = required_words(pattern.pattern)
+        found = pattern.found
+        words = required_words(pattern.pattern, pattern.parsed)
 
         def fn(s: Signals) -> Any:
             text = get(s)
@@ -223,14 +223,14 @@ class Compiler:
                         break
                 else:
                     return False  # no word the pattern needs: the search would fail
-            return search(text) is not None
+            return found(text)
 
         result = _folded(fn, [left])
         if not result.constant:
             self.shown.setdefault(self.source.segment(node), (get, pattern))
         return result
 
-    def _pattern(self, node: ast.Constant) -> re.Pattern[str]:
+    def _pattern(self, node: ast.Constant) -> Pattern:
         text = str(node.value)
         literal = self.source.segment(node)
         prefix = literal[: len(literal) - len(literal.lstrip("rRuU"))]
@@ -241,14 +241,16 @@ class Compiler:
                 "for a word boundary",
             )
         try:
-            return re.compile(text, re.IGNORECASE)
-        except re.error as err:
+            return compile_pattern(text)
+        except PatternError as err:
             line, column = self.source.node_position(node)
             quotes = 3 if literal[len(prefix) :].startswith(('"""', "'''")) else 1
             inner = literal[len(prefix) + quotes : len(literal) - quotes]
             if err.pos is not None and inner == text:
                 column += len(prefix) + quotes + err.pos
-            raise ConditionError(f"invalid regular expression: {err.msg}", line, column) from None
+            raise ConditionError(
+                f"invalid regular expression: {err.message}", line, column
+            ) from None
 
     # -- calls and lists -----------------------------------------------------------
 

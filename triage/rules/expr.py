@@ -14,13 +14,13 @@ the values of every name it refers to and what each regex matched.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from triage.rules import values as v
 from triage.rules.compiler import Compiler
 from triage.rules.names import ALIASES, required_values
+from triage.rules.patterns import Pattern
 from triage.rules.source import ConditionError, parse
 from triage.rules.values import Evaluator, Signals
 
@@ -37,7 +37,7 @@ class Condition:
         source: str,
         evaluate: Evaluator,
         signals_used: frozenset[str],
-        shown: tuple[tuple[str, Evaluator, re.Pattern[str] | None], ...],
+        shown: tuple[tuple[str, Evaluator, Pattern | None], ...],
         requires: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.source = source
@@ -66,8 +66,8 @@ class Condition:
             if pattern is None:
                 out[key] = v.brief(value)
                 continue
-            match = pattern.search(value) if isinstance(value, str) else None
-            out[key] = v.excerpt(value, match) if match is not None else None
+            span = pattern.span(value) if isinstance(value, str) else None
+            out[key] = v.excerpt(value, span) if span is not None else None
         return out
 
     def __repr__(self) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_HEADER = re.compile(r"\s*(\[\[?)\s*([^\]]*?)\s*\]\]?")
+# Each part has one way to match, so a long line without "]" costs one pass.
+_HEADER = re.compile(r"\s*(\[\[?)([^\]]*)\]\]?")
 _KEY = re.compile(r"""\s*([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*[.=]""")
 
 
@@ -46,10 +47,15 @@ class Layout:
     """The blocks of one rule file, in order."""
 
     blocks: list[Block]
+    _by_name: dict[str, list[Block]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for block in self.blocks:
+            self._by_name.setdefault(block.name, []).append(block)
 
     def tables(self, name: str) -> list[Block]:
         """The blocks headed ``[name]`` or ``[[name]]``, in file order."""
-        return [b for b in self.blocks if b.name == name]
+        return list(self._by_name.get(name, ()))
 
     @property
     def top(self) -> Block:
@@ -60,6 +66,7 @@ def scan(text: str) -> Layout:
     """The layout of a TOML file's text."""
     top = Block(name="", line=1)
     blocks = [top]
+    last: dict[str, Block] = {}  # the latest block of each name
     current = top
     open_string: str | None = None
     for number, line in enumerate(text.split("\n"), start=1):
@@ -72,16 +79,15 @@ def scan(text: str) -> Layout:
         else:
             header = _HEADER.match(line)
             if header is not None and not line.lstrip().startswith(('["', "['")):
-                name = _unquote_dotted(header.group(2))
+                name = _unquote_dotted(header.group(2).strip())
                 current = Block(name=name, line=number, array=header.group(1) == "[[")
                 if "." in name:
                     # [rule.extra] adds a key "extra" to the last [[rule]]
                     parent, _, child = name.partition(".")
-                    for block in reversed(blocks):
-                        if block.name == parent:
-                            block.keys.setdefault(child, KeyLine(number, ""))
-                            break
+                    if parent in last:
+                        last[parent].keys.setdefault(child, KeyLine(number, ""))
                 blocks.append(current)
+                last[name] = current
                 continue
             key = _KEY.match(line)
             if key is not None:

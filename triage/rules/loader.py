@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from triage.rules.checks import FileCheck, FolderState
+from triage.rules.limits import MAX_FILE_BYTES
 from triage.rules.model import RuleProblem, RulesError, RuleSet
 
 _NO_FILES = "no rule files (*.toml) in this folder"
@@ -103,6 +104,11 @@ def _read_folder(directory: Path) -> tuple[dict[str, str], list[RuleProblem]]:
         if path.name.startswith(".") or not path.is_file():
             continue
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:  # refused unread
+                message = f"the file is {size:,} bytes (the limit is {MAX_FILE_BYTES:,})"
+                problems.append(RuleProblem(path.name, 0, message))
+                continue
             data = path.read_bytes()
         except OSError as err:
             problems.append(RuleProblem(path.name, 0, f"cannot read the file: {err.strerror}"))

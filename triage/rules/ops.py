@@ -34,6 +34,8 @@ def _ordered(op: Test) -> Test:
             return op(a, b)
         except TypeError:  # null vs number, text vs number, ...: not comparable
             return False
+        except RecursionError:  # lists nested too deeply to compare (item data can be)
+            return False
 
     return test
 
@@ -42,9 +44,20 @@ def _not_contains(a: Any, b: Any) -> bool:
     return not contains(a, b)
 
 
+def _equal(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except RecursionError:  # two values nested too deeply to compare: not equal
+        return False
+
+
+def _unequal(a: Any, b: Any) -> bool:
+    return not _equal(a, b)
+
+
 TESTS: dict[type[ast.cmpop], Test] = {
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
+    ast.Eq: _equal,
+    ast.NotEq: _unequal,
     ast.In: contains,
     ast.NotIn: _not_contains,
     **{op: _ordered(fn) for op, fn in _ORDER.items()},

@@ -16,7 +16,17 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
+
+from triage.rules.limits import (
+    MAX_CONDITION_LENGTH,
+    MAX_DEPTH,
+    MAX_TERMS,
+    PARSER_MARGIN,
+    text_nesting,
+    tree_size,
+)
 
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
@@ -27,15 +37,22 @@ class ConditionError(ValueError):
 
     ``line`` and ``column`` are 1-based and count characters within the
     condition's own text (line 1 is the first line of the ``when`` value).
+    ``whole`` marks a problem of the condition as a whole (it is too large, see
+    :mod:`triage.rules.limits`): it has a line but no column.
     """
 
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+    def __init__(
+        self, message: str, line: int = 1, column: int = 1, *, whole: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.whole = whole
 
     def __str__(self) -> str:
+        if self.whole:
+            return self.message if self.line == 1 else f"line {self.line}: {self.message}"
         if self.line == 1:
             return f"column {self.column}: {self.message}"
         return f"line {self.line}, column {self.column}: {self.message}"
@@ -115,8 +132,11 @@ class Source:
 
 
 def parse(text: str) -> tuple[ast.expr, Source]:
-    """The expression tree of ``text`` and the position map; ``ConditionError`` if invalid."""
+    """The expression tree of ``text`` and the position map; ``ConditionError`` if invalid
+    or larger than :mod:`triage.rules.limits` allows (checked before parsing, so the
+    parser never meets a text deep enough to overflow it)."""
     norm = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_text(norm)
     lines = tuple(norm.split("\n"))
     wrapped = "(" + norm + "\n)"
     rewritten, bracket_error, assign = _rewrite(wrapped, lines)
@@ -124,7 +144,9 @@ def parse(text: str) -> tuple[ast.expr, Source]:
     if not norm.strip():
         raise ConditionError("the condition is empty")
     try:
-        tree = ast.parse(rewritten, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "invalid decimal literal" and the like
+            tree = ast.parse(rewritten, mode="eval")
     except SyntaxError as err:
         if bracket_error is not None:
             raise bracket_error from None
@@ -136,6 +158,7 @@ def parse(text: str) -> tuple[ast.expr, Source]:
     if bracket_error is not None:
         raise bracket_error
     body = tree.body
+    _check_tree(body)
     # A tuple starting at our own opening parenthesis was written without one:
     # "a, b" (or nothing at all) rather than a literal "(a, b)".
     if isinstance(body, ast.Tuple) and (body.lineno, body.col_offset) == (1, 0):
@@ -148,6 +171,38 @@ def parse(text: str) -> tuple[ast.expr, Source]:
             col,
         )
     return body, source
+
+
+def _too_deep(depth: int | None, line: int) -> ConditionError:
+    size = f"more than {MAX_DEPTH}" if depth is None else str(depth)
+    return ConditionError(
+        f"condition is nested {size} deep (the limit is {MAX_DEPTH})", line, whole=True
+    )
+
+
+def _check_text(norm: str) -> None:
+    if len(norm) > MAX_CONDITION_LENGTH:
+        raise ConditionError(
+            f"condition is {len(norm):,} characters long (the limit is {MAX_CONDITION_LENGTH:,})",
+            whole=True,
+        )
+    brackets, estimate = text_nesting(norm)
+    if brackets.value > MAX_DEPTH:
+        raise _too_deep(brackets.value, brackets.line)
+    if estimate.value > PARSER_MARGIN * MAX_DEPTH:
+        raise _too_deep(None, estimate.line)
+
+
+def _check_tree(body: ast.expr) -> None:
+    depth, terms = tree_size(body)
+    if depth.value > MAX_DEPTH:
+        raise _too_deep(depth.value, depth.line)
+    if terms.value > MAX_TERMS:
+        raise ConditionError(
+            f"condition has {terms.value} terms, names and values (the limit is {MAX_TERMS})",
+            terms.line,
+            whole=True,
+        )
 
 
 def _rewrite(

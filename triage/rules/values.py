@@ -9,7 +9,6 @@ the same semantics for the people writing rules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -52,7 +51,10 @@ def contains(item: Any, container: Any) -> bool:
     if isinstance(container, str):
         return isinstance(item, str) and item in container
     if isinstance(container, list | tuple):
-        return item in container
+        try:
+            return item in container
+        except RecursionError:  # entries nested too deeply to compare: not found
+            return False
     if isinstance(container, Mapping):
         try:
             return item in container
@@ -121,18 +123,45 @@ def lower(value: Any) -> Any:
     return None
 
 
+def _member_test(allowed: Any) -> Callable[[Any], bool]:
+    """``lambda v: contains(v, allowed)``, but for a list ``allowed`` in time that
+    does not grow with its length: plain entries go into a set once. A set finds
+    exactly what ``in`` on the list finds (equal values hash alike), and a list or
+    mapping can only equal another list or mapping, so those are compared with
+    the few unhashable entries alone."""
+    if not isinstance(allowed, list | tuple) or len(allowed) < 8:
+        return lambda value: contains(value, allowed)
+    plain: set[Any] = set()
+    others: list[Any] = []
+    for entry in allowed:
+        try:
+            plain.add(entry)
+        except TypeError:
+            others.append(entry)
+
+    def member(value: Any) -> bool:
+        try:
+            return value in plain
+        except TypeError:
+            return contains(value, others)
+
+    return member
+
+
 def any_in(values: Any, allowed: Any) -> bool:
     """``any_in(a, b)``: ``a`` is a list and at least one of its entries is ``in b``."""
     if not isinstance(values, list | tuple):
         return False
-    return any(contains(v, allowed) for v in values)
+    member = _member_test(allowed)
+    return any(member(v) for v in values)
 
 
 def all_in(values: Any, allowed: Any) -> bool:
     """``all_in(a, b)``: ``a`` is a non-empty list and every entry is ``in b``."""
     if not isinstance(values, list | tuple) or not values:
         return False
-    return all(contains(v, allowed) for v in values)
+    member = _member_test(allowed)
+    return all(member(v) for v in values)
 
 
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
@@ -168,9 +197,10 @@ def brief(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def excerpt(text: str, match: re.Match[str]) -> str:
-    """The matched part of ``text`` with a little context either side."""
-    start, end = match.span()
+def excerpt(text: str, span: tuple[int, int]) -> str:
+    """The matched part of ``text`` (``span``: start and end) with a little context
+    either side."""
+    start, end = span
     if end - start > TEXT_WIDTH:
         end = start + TEXT_WIDTH
     left = max(0, start - _CONTEXT)
