@@ -2,7 +2,11 @@
 
 Looked up, first found wins: ``--config``/``TRIAGE_CONFIG``, ``./triage.toml``,
 then ``triage.toml`` in the user config directory. Environment variables
-(``TRIAGE_DB``, ``TRIAGE_RULES``, ``TRIAGE_REVIEWER``) override the file.
+(``TRIAGE_DB``, ``TRIAGE_RULES``, ``TRIAGE_REVIEWER``) override the file. The
+database setting is a URL or a SQLite file's path (see :mod:`triage.database_url`);
+a relative path in the file is taken from the file's folder, one in ``TRIAGE_DB``
+from the current folder, and the configuration remembers which setting it came
+from so that every message about the database can name it.
 Secrets never live here: a source names the environment variable that holds its
 credential (``token_env``), and keys that look like secrets are refused.
 """
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from triage import locations
+from triage.database_url import setting_url
 from triage.errors import ConfigError
 
 __all__ = ["Config", "ConfigError", "find_config_file", "load_config"]
@@ -48,6 +53,9 @@ class Config:
     roles are configured, and everyone may (a team of one)."""
     path: Path | None = None
     """The file this came from, if any."""
+    database_setting: str | None = None
+    """Where ``database_url`` came from, as messages name it: ``TRIAGE_DB`` or
+    ``database`` in the config file; ``None`` when given directly or by default."""
 
     def is_lead(self, person: str) -> bool:
         """May ``person`` change rules and retire failure modes?"""
@@ -97,9 +105,13 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
     minutes = {"deep": 5.0, "scan": 1.0, "pass": 0.0}
     if parsed is not None:
         minutes.update({str(lane): value for lane, value in parsed.lanes.minutes.items()})
-    database = env.get("TRIAGE_DB")
-    if not database and parsed is not None and parsed.database:
-        database = _relative_sqlite(parsed.database, path)
+    database: str | None = None
+    setting: str | None = None
+    if env.get("TRIAGE_DB"):
+        database, setting = setting_url(env["TRIAGE_DB"], Path.cwd()), "TRIAGE_DB"
+    elif parsed is not None and parsed.database and path is not None:
+        database = setting_url(parsed.database, path.parent)
+        setting = f"`database` in {path}"
     return Config(
         database_url=database,
         rules_dir=rules_dir,
@@ -111,18 +123,8 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
         keys=dict(parsed.keys) if parsed else {},
         leads=tuple(parsed.roles.leads) if parsed else (),
         path=path,
+        database_setting=setting,
     )
-
-
-def _relative_sqlite(url: str, config_file: Path | None) -> str:
-    """A relative SQLite path in triage.toml is taken from the file's folder."""
-    prefix = "sqlite:///"
-    if config_file is None or not url.startswith(prefix) or url == prefix + ":memory:":
-        return url
-    path = Path(url[len(prefix) :])
-    if path.is_absolute():
-        return url
-    return prefix + str((config_file.parent / path).resolve())
 
 
 def _parse(path: Path) -> _File:

@@ -3,7 +3,7 @@ file is read, so starting the app without one stays quick)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,9 +70,15 @@ class SourceConfig(BaseModel):
     """The score or feedback key verdicts are written back under."""
 
 
+Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+"""Review minutes for one item: a finite number, zero or more (``true``, ``"5"``,
+``-1``, ``nan`` and ``inf`` are refused)."""
+
+
 class _Lanes(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    minutes: dict[Literal["deep", "scan", "pass"], float] = Field(default_factory=dict)
+    minutes: dict[Literal["deep", "scan", "pass"], Minutes] = Field(default_factory=dict)
+    """``[lanes.minutes]``: the minutes a reviewer spends on an item of each lane."""
 
 
 class _Roles(BaseModel):

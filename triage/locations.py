@@ -26,8 +26,11 @@ def config_dir() -> Path:
 
 
 def default_database_url() -> str:
-    """SQLite file in the data directory: the embedded default."""
-    return f"sqlite:///{data_dir() / 'triage.db'}"
+    """SQLite file in the data directory: the embedded default (percent-encoded, so
+    a ``?`` or ``%`` in the folder's name stays part of the path)."""
+    from triage.database_url import sqlite_url
+
+    return sqlite_url(data_dir() / "triage.db")
 
 
 def audit_key_path() -> Path:

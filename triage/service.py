@@ -17,7 +17,7 @@ from typing import Any
 
 from triage.config import Config
 from triage.engine import History, Triager
-from triage.errors import Refused
+from triage.errors import DatabaseReadOnly, Refused
 from triage.ingest import AuthRefused, SourceError
 from triage.models import (
     Decision,
@@ -141,10 +141,20 @@ class Workspace:
         self._rules: RulesInForce | None = None
 
     @classmethod
-    def open(cls, config: Config) -> Workspace:
-        return cls(Store.open(config.resolved_database_url()), config)
+    def open(cls, config: Config, *, write: bool = False) -> Workspace:
+        """The workspace of ``config``'s database (see :meth:`Store.open`: a database
+        that can only be read opens for reading; with ``write`` it is refused at once,
+        as :class:`~triage.errors.DatabaseReadOnly`)."""
+        url = config.resolved_database_url()
+        return cls(Store.open(url, setting=config.database_setting, write=write), config)
+
+    @property
+    def read_only(self) -> bool:
+        """Can the database only be read (verdicts and pulls would be refused)?"""
+        return self.store.read_only
 
     def close(self) -> None:
+        """Release the database."""
         self.store.close()
 
     def require_lead(self, person: str, doing: str) -> None:
@@ -191,7 +201,10 @@ class Workspace:
                 raise exc from None  # the last good set no longer loads either
             self._rules = RulesInForce(restored, origin, tuple(exc.problems))
             return self._rules
-        self.store.remember_ruleset(ruleset.version, ruleset.commit, str(folder), ruleset.files)
+        try:
+            self.store.remember_ruleset(ruleset.version, ruleset.commit, str(folder), ruleset.files)
+        except DatabaseReadOnly:
+            pass  # reading a read-only database needs no record; the next writable open keeps it
         self._rules = RulesInForce(ruleset, str(folder))
         return self._rules
 

@@ -59,12 +59,16 @@ def load_config(ctx: click.Context) -> Config:
 
 
 @contextmanager
-def workspace(ctx: click.Context, *, announce_rules: bool = True) -> Iterator[Workspace]:
+def workspace(
+    ctx: click.Context, *, write: bool = False, announce_rules: bool = True
+) -> Iterator[Workspace]:
     """The workspace for this invocation, closed afterwards. When the rules folder
-    was refused, say so on stderr (the last good rules stay in force)."""
+    was refused, say so on stderr (the last good rules stay in force). A command
+    that records anything passes ``write``: on a database that can only be read it
+    then stops at once with ``error: … is read-only …``; reading commands work there."""
     from triage.service import Workspace
 
-    ws = Workspace.open(load_config(ctx))
+    ws = Workspace.open(load_config(ctx), write=write)
     try:
         if announce_rules:
             warn_if_fallback(ws)

@@ -38,7 +38,7 @@ def export(ctx: click.Context, output: Path | None) -> None:
     """The failure model as one markdown document an owner can read."""
     from triage.failure_model import export_markdown
 
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=False, announce_rules=False) as ws:
         document = export_markdown(ws)
     if output is None:
         say(document, nl=False)
@@ -55,7 +55,7 @@ def list_modes(ctx: click.Context, task_type: str | None, as_json: bool) -> None
     """Every failure mode, active and retired, with how often it was found."""
     from triage.storage.modes import Modes
 
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=False, announce_rules=False) as ws:
         modes = ws.reviews.failure_modes(task_type, active_only=False)
         evidence = Modes(ws.store.engine).mode_evidence(examples=0)
     if as_json:
@@ -135,7 +135,7 @@ def add(
     mode = FailureMode(
         id=mode_id, title=title, task_type=task_type, description=description, look_for=look_for
     )
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=True, announce_rules=False) as ws:
         try:
             add_mode(ws, mode, actor=reviewer or ws.config.reviewer)
         except ValueError as exc:
@@ -168,7 +168,7 @@ def edit(
             "say what to change: --title, --description, --look-for or --task-type"
         )
     moved: Any = UNCHANGED if task_type is None else (None if task_type == "all" else task_type)
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=True, announce_rules=False) as ws:
         try:
             edit_mode(
                 ws,
@@ -210,7 +210,7 @@ def _set_status(
     from triage.failure_model import reactivate_mode, retire_mode
 
     change = retire_mode if status == "retired" else reactivate_mode
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=True, announce_rules=False) as ws:
         before = _status(ws, mode_id)
         change(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
     if before == status:

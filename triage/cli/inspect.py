@@ -16,7 +16,7 @@ def show_overview(ctx: click.Context) -> None:
     from rich.text import Text
 
     today = parse_day("today")
-    with workspace(ctx) as ws:
+    with workspace(ctx, write=False) as ws:
         counts = ws.store.lane_counts(day=today)
         scope = "today"
         if sum(counts.values()) == 0:
@@ -50,7 +50,7 @@ def queue(ctx: click.Context, lane: str | None, day: str | None, limit: int, as_
     """Triaged items with their lane and first reason, most severe first."""
     from triage.models import Lane
 
-    with workspace(ctx) as ws:
+    with workspace(ctx, write=False) as ws:
         entries = ws.queue(lane=Lane(lane) if lane else None, day=parse_day(day), limit=limit)
         waiting = ws.store.count_untriaged()
     _note_untriaged(waiting)
@@ -129,7 +129,7 @@ def _queue_table(entries: list[Any], width: int) -> Any:
 def explain(ctx: click.Context, item_ref: str, as_json: bool) -> None:
     """Why the item ID sits in its lane: every matching rule with the values that
     matched, novelty and the nearest past item, audit sample, rule set version."""
-    with workspace(ctx) as ws:
+    with workspace(ctx, write=False) as ws:
         ex = ws.explain(item_ref)
     if as_json:
         emit_json(_explanation_json(ex))

@@ -39,7 +39,7 @@ def backtest_command(ctx: click.Context, directory: Path, days: int | None, as_j
             say(f"{directory / p.file}:{p.line}: {p.message}", err=True)
         count = len(exc.problems)
         raise CliError(f"{count} problem{'s' if count != 1 else ''} in the draft rules") from None
-    with workspace(ctx) as ws:
+    with workspace(ctx, write=False) as ws:
         result = backtest(ws, draft, days=days)
     if as_json:
         emit_json(result.as_json())
@@ -114,7 +114,7 @@ def suggest_command(
         raise click.UsageError("give --apply or --dismiss, not both")
     if dismiss_id and not reason.strip():
         raise click.UsageError("--dismiss needs --reason TEXT: say why")
-    with workspace(ctx) as ws:
+    with workspace(ctx, write=bool(apply_id or dismiss_id)) as ws:
         who = reviewer or ws.config.reviewer
         try:
             if apply_id:

@@ -100,7 +100,10 @@ def pull(
     Pulling the same data twice adds nothing.
     """
     start = _parse_since(since)
-    with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
+    with (
+        workspace(ctx, write=True) as ws,
+        progress_reporter(not as_json and stderr_is_terminal()) as report,
+    ):
         result = ws.pull(
             sources,
             source_name=source_name,
@@ -175,7 +178,10 @@ def retriage(ctx: click.Context, as_json: bool) -> None:
 
     Each item gets a new decision; earlier decisions are kept as history.
     """
-    with workspace(ctx) as ws, progress_reporter(not as_json and stderr_is_terminal()) as report:
+    with (
+        workspace(ctx, write=True) as ws,
+        progress_reporter(not as_json and stderr_is_terminal()) as report,
+    ):
         untriaged = ws.store.count_untriaged()
         lanes = ws.retriage(progress=report)
         version = ws.rules().ruleset.version
@@ -208,7 +214,7 @@ def push(ctx: click.Context, as_json: bool, due_only: bool) -> None:
     from triage.storage.outbox import Outbox
     from triage.writeback import push as send
 
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=True, announce_rules=False) as ws:
         if not due_only:
             Outbox(ws.store.engine).retry_now(datetime.now(UTC))
         result = send(ws)

@@ -58,7 +58,7 @@ def verdict(
             seen = int(expect)
         else:
             raise click.BadParameter("say a verdict number or `none`", param_hint="--expect")
-    with workspace(ctx) as ws:
+    with workspace(ctx, write=True) as ws:
         who = reviewer or ws.config.reviewer
         record, created = ws.record_verdict(
             item_ref,

@@ -62,7 +62,7 @@ def stats(
     if days is not None:
         today = datetime.now(UTC).date() - timedelta(days=days - 1)
         since = datetime.combine(today, time(), tzinfo=UTC)
-    with workspace(ctx, announce_rules=False) as ws:
+    with workspace(ctx, write=False, announce_rules=False) as ws:
         items = ws.store.item_facts(since=since)
         reviews = ws.store.review_facts(since=since)
     rows = compute_stats(items, reviews, by=by, period=period)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
+from triage.errors import DatabaseReadOnly
 from triage.models import (
     Decision,
     Item,
@@ -37,7 +38,8 @@ from triage.storage.convert import (
     prepare,
     utc,
 )
-from triage.storage.engine import make_engine, migrate, writing
+from triage.storage.engine import make_engine, migrate, read_only_reason, writing
+from triage.storage.failures import where_of
 from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
 
 items_t = ItemRow.__table__  # type: ignore[attr-defined]
@@ -75,16 +77,37 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.read_only = False
+        """Set by :meth:`open` when the database can be read but not written."""
 
     @classmethod
-    def open(cls, url: str) -> Store:
-        """Connect to ``url`` and bring its schema up to date."""
-        engine = make_engine(url)
-        migrate(engine)
-        audit.seal_new(engine)  # a new database's audit log is sealed at once
-        return cls(engine)
+    def open(cls, url: str, *, setting: str | None = None, write: bool = False) -> Store:
+        """Connect to ``url`` and bring its schema up to date. ``setting`` names where
+        the URL came from (``TRIAGE_DB``…), for messages. A database that can only be
+        read opens with :attr:`read_only` set (its writes raise ``DatabaseReadOnly``);
+        with ``write``, such a database is refused at once instead. Failures are the
+        error family's storage errors (see :mod:`triage.storage.failures`)."""
+        engine = make_engine(url, setting=setting)
+        try:
+            migrate(engine)
+            reason = read_only_reason(engine)
+            if reason is not None and write:
+                raise DatabaseReadOnly(
+                    f"{where_of(engine)}: the database is read-only ({reason}), so this "
+                    "command cannot record anything; make it writable (or connect as a "
+                    "user who may write), or use a command that only reads"
+                )
+            if reason is None:
+                audit.seal_new(engine)  # a new database's audit log is sealed at once
+        except BaseException:
+            engine.dispose()
+            raise
+        store = cls(engine)
+        store.read_only = reason is not None
+        return store
 
     def close(self) -> None:
+        """Release the database's connections."""
         self.engine.dispose()
 
     # -- items -----------------------------------------------------------------

@@ -157,6 +157,13 @@ class TriageApp(App[None]):
             self.sitting = Sitting(workspace, self.config.reviewer)
             if isinstance(self.queue_screen, QueueScreen):
                 self.queue_screen.workspace_ready()
+            if workspace.read_only:
+                self.notify(
+                    "The database is read-only: the queue can be read, but no verdict "
+                    "can be recorded.",
+                    severity="warning",
+                    timeout=15,
+                )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
