@@ -53,6 +53,9 @@ class Config:
     roles are configured, and everyone may (a team of one)."""
     path: Path | None = None
     """The file this came from, if any."""
+    max_record_bytes: int | None = None
+    """``[limits] max_record_bytes``: the longest record a pull reads; ``None`` is the
+    readers' default (64 MiB)."""
     database_setting: str | None = None
     """Where ``database_url`` came from, as messages name it: ``TRIAGE_DB`` or
     ``database`` in the config file; ``None`` when given directly or by default."""
@@ -123,6 +126,7 @@ def load_config(explicit: str | None = None, *, use_env: bool = True) -> Config:
         keys=dict(parsed.keys) if parsed else {},
         leads=tuple(parsed.roles.leads) if parsed else (),
         path=path,
+        max_record_bytes=parsed.limits.max_record_bytes if parsed else None,
         database_setting=setting,
     )
 

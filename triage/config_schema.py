@@ -81,6 +81,14 @@ class _Lanes(BaseModel):
     """``[lanes.minutes]``: the minutes a reviewer spends on an item of each lane."""
 
 
+class _Limits(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    max_record_bytes: Annotated[int, Field(ge=1024, strict=True)] | None = None
+    """``[limits] max_record_bytes``: the longest record read (a line of a JSON Lines
+    file, a whole JSON document, one HTTP page), in bytes after decompression;
+    default 64 MiB. A longer one is skipped as it is read and reported."""
+
+
 class _Roles(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     leads: list[str] = Field(default_factory=list)
@@ -95,4 +103,5 @@ class _File(BaseModel):
     lanes: _Lanes = Field(default_factory=_Lanes)
     keys: dict[str, str] = Field(default_factory=dict)
     roles: _Roles = Field(default_factory=_Roles)
+    limits: _Limits = Field(default_factory=_Limits)
     sources: dict[str, SourceConfig] = Field(default_factory=dict)

@@ -86,6 +86,8 @@ def _masking(read: Reader, secrets: Secrets) -> Reader:
                         Rejection(secrets.mask(r.source), r.line, secrets.mask(r.reason))
                         for r in batch.rejected
                     ]
+                if batch.skipped:
+                    batch.skipped = [secrets.mask(text) for text in batch.skipped]
                 yield batch
         except SourceError as error:
             raise type(error)(secrets.mask(str(error))) from None
@@ -106,7 +108,7 @@ def _bare_url(spec: str, config: Config, source_name: str | None, in_force: Secr
     name = source_name or (owner[0] if owner else _url_source(url))
     env = cfg.token_env if cfg else None
     secrets = Secrets.from_headers(headers) | Secrets([url.password])
-    reader = _http_reader(spec, name, headers, cfg, secrets | in_force)
+    reader = _http_reader(spec, name, headers, cfg, secrets | in_force, config.max_record_bytes)
     return Pullable(_hidden(spec), name, reader, env, secrets=secrets)
 
 
@@ -126,7 +128,8 @@ def _file(spec: str, config: Config, source_name: str | None, fmt: str | None) -
     path = Path(spec).expanduser()
     if path.exists():
         name = source_name or "files"
-        return Pullable(spec, name, _file_reader(path, name, fmt, None, None))
+        reader = _file_reader(path, name, fmt, None, None, config.max_record_bytes)
+        return Pullable(spec, name, reader)
     known = ", ".join(sorted(config.sources)) or "none configured"
     raise SourceError(
         f"{spec}: not a file, folder, http(s) URL or configured source (sources: {known})"
@@ -143,7 +146,9 @@ def _configured(
             raise SourceError(f"sources.{name}: an http source needs url")
         headers = _auth_headers(name, source)
         secrets = Secrets.from_headers(headers)
-        reader = _http_reader(source.url, stored_as, headers, source, secrets | in_force)
+        reader = _http_reader(
+            source.url, stored_as, headers, source, secrets | in_force, config.max_record_bytes
+        )
         return Pullable(name, stored_as, reader, source.token_env, True, secrets)
     if kind == "langfuse":
         public = _secret(name, source.public_key_env, "public_key_env")
@@ -161,7 +166,9 @@ def _configured(
     if not path.exists():
         raise SourceError(f"sources.{name}: {path} does not exist")
     fmt = source.format or ("jsonl" if kind == "jsonl" else FILE_FORMATS.get(kind))
-    reader = _file_reader(path, stored_as, fmt, source.agent, source.task_type_field)
+    reader = _file_reader(
+        path, stored_as, fmt, source.agent, source.task_type_field, config.max_record_bytes
+    )
     return Pullable(name, stored_as, reader, resumable=True)
 
 
@@ -223,9 +230,11 @@ def _http_reader(
     headers: dict[str, str],
     config: SourceConfig | None,
     secrets: Secrets,
+    limit: int | None,
 ) -> Reader:
     def read(since: datetime | None, position: str | None) -> Iterator[Batch]:
         from triage.ingest.http import read_http
+        from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES
 
         return read_http(
             url,
@@ -237,20 +246,28 @@ def _http_reader(
             resume_from=position,
             follow_redirects=config.follow_redirects if config else "same-origin",
             secrets=secrets,
+            max_page_bytes=limit or DEFAULT_MAX_RECORD_BYTES,
         )
 
     return read
 
 
 def _file_reader(
-    path: Path, source: str, fmt: str | None, agent: str | None, task_field: str | None
+    path: Path,
+    source: str,
+    fmt: str | None,
+    agent: str | None,
+    task_field: str | None,
+    limit: int | None,
 ) -> Reader:
     def read(since: datetime | None, position: str | None) -> Iterator[Batch]:
         from triage.ingest.detect import read_file_source
+        from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES
 
         return read_file_source(
-            path, source=source, format=fmt, agent=agent, task_type_field=task_field
-        )
+            path, source=source, format=fmt, agent=agent, task_type_field=task_field,
+            max_record_bytes=limit or DEFAULT_MAX_RECORD_BYTES,
+        )  # fmt: skip
 
     return read
 

@@ -159,9 +159,9 @@ def _print_report(result: Any, *, triaged: bool) -> None:
     for rejection in result.rejected:
         err.print(Text(one_line(f"rejected {rejection}", 200)))
     for message in result.skipped:
-        err.print(Text(one_line(f"skipped: {message}", 300)))
+        err.print(Text(one_line(f"skipped: {message}", 1000)))
     for message in result.errors:
-        err.print(Text(one_line(f"error: {message}", 300)))
+        err.print(Text(one_line(f"error: {message}", 1000)))
 
 
 def _lane(name: str) -> Any:

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 from triage.ingest import Batch, SourceError
+from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES
 from triage.ingest.native import RecordError, parse_record
 from triage.ingest.origins import Credential, RedirectPolicy
 from triage.ingest.pages import (
@@ -45,6 +46,7 @@ from triage.ingest.retry import MAX_RETRY_AFTER as MAX_RETRY_AFTER
 from triage.ingest.retry import Retrying, fetch_json
 from triage.ingest.retry import retry_after as retry_after
 from triage.ingest.surrogates import UNPAIRED_SURROGATE_REASON, unpaired_surrogate
+from triage.jsonio import non_finite
 from triage.models import Item, Rejection
 from triage.secrets import Secrets
 
@@ -68,6 +70,7 @@ def read_http(
     rename: Mapping[str, str] | None = None,
     follow_redirects: RedirectPolicy = "same-origin",
     secrets: Secrets | None = None,
+    max_page_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[Batch]:
     """Batches of items from the endpoint at ``url``, one batch per page.
 
@@ -81,7 +84,8 @@ def read_http(
     ``next_pointer`` one to the next page's link or cursor, and ``rename`` renames record
     fields to the native names (``{"uuid": "id"}``), so a team's own endpoint needs no
     code. ``resume_from`` is a :attr:`Batch.position` of an earlier read: the read starts
-    at the page after it.
+    at the page after it. A page's body is never held past ``max_page_bytes``; a record
+    holding ``NaN`` or an infinity is rejected with the field that held it.
 
     A batch's ``done`` counts records seen so far, ``total`` is the page's ``total`` if
     it has one, and ``position`` is the page's next URL or cursor (``None`` on the last
@@ -109,6 +113,7 @@ def read_http(
         resume_from=resume_from,
         next_tokens=parse_pointer(next_pointer) if next_pointer is not None else None,
         rename=dict(rename or {}),
+        max_page_bytes=max_page_bytes,
     )
 
 
@@ -125,6 +130,7 @@ def _read_pages(
     resume_from: str | None,
     next_tokens: tuple[str, ...] | None = None,
     rename: dict[str, str] | None = None,
+    max_page_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> Iterator[Batch]:
     own = client is None
     http = httpx.Client(timeout=timeout) if client is None else client
@@ -140,8 +146,9 @@ def _read_pages(
         while True:
             where = display_url(url)
             body, maybe_surrogates = fetch_json(
-                http, url, where=where, retrying=retrying, credential=credential
-            )
+                http, url, where=where, retrying=retrying, credential=credential,
+                max_bytes=max_page_bytes,
+            )  # fmt: skip
             page = read_page(body, pointer, pointer_text=pointer_text, url=where)
             if next_tokens is not None:
                 value = pointed(body, next_tokens)
@@ -179,6 +186,10 @@ def _parse_records(
     items: list[Item] = []
     rejected: list[Rejection] = []
     for index, record in enumerate(records, start=1):
+        unfit = non_finite(record)
+        if unfit is not None:
+            rejected.append(Rejection(where, index, str(unfit)))
+            continue
         try:
             item = parse_record(record, source=source)
         except RecordError as error:

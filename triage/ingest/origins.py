@@ -141,13 +141,15 @@ def request(
     headers: Mapping[str, str] | None = None,
     json_body: Any = None,
     where: str,
+    stream: bool = False,
 ) -> httpx.Response:
     """The answer to ``method url``, redirects followed as the module says.
 
     ``headers`` go with every request; the credential's only to its origin. ``where``
-    names the first request in messages. Raises :class:`SourceError` for a refused
-    redirect, too many redirects, or a first URL the credential may not go to;
-    httpx's transport errors pass through.
+    names the first request in messages. With ``stream`` the answer's body is not read
+    yet: the caller reads it (in bounded pieces) and closes the response. Raises
+    :class:`SourceError` for a refused redirect, too many redirects, or a first URL the
+    credential may not go to; httpx's transport errors pass through.
     """
     pin = credential or Credential.to(url)
     current = url
@@ -155,9 +157,8 @@ def request(
         raise pin.refused(current, how=f"{where} is")
     for _ in range(MAX_REDIRECTS + 1):
         sent = {**dict(headers or {}), **pin.headers_for(current)}
-        response = client.request(
-            method, current, headers=sent, json=json_body, follow_redirects=False
-        )
+        built = client.build_request(method, current, headers=sent, json=json_body)
+        response = client.send(built, stream=stream, follow_redirects=False)
         if not response.has_redirect_location or pin.redirects == "never":
             return response
         try:

@@ -32,6 +32,7 @@ import httpx
 
 from triage import jsonio
 from triage.ingest import AuthRefused, SourceError
+from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES
 from triage.ingest.origins import Credential, request
 from triage.ingest.pages import display_url, excerpt
 from triage.ingest.surrogates import SURROGATE_ESCAPE
@@ -165,9 +166,15 @@ def fetch_json(
     headers: Mapping[str, str] | None = None,
     credential: Credential | None = None,
     json_body: Any = None,
+    max_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> tuple[Any, bool]:
     """The decoded JSON body of a successful answer, and whether it may hold an unpaired
     surrogate escape (see :mod:`triage.ingest.surrogates`). A 204 answer is ``[]``.
+
+    The body is read in pieces and never held past ``max_bytes`` (counted after any
+    ``Content-Encoding`` is undone, so a compressed bomb costs no more): a longer one
+    is a :class:`SourceError`. Numbers JSON cannot carry (``NaN``, infinities) are kept
+    as floats, for the caller to reject record by record (:func:`triage.jsonio.non_finite`).
 
     ``headers`` go with every request, ``credential``'s only to its origin. Raises
     :class:`SourceError` with a message naming ``where`` (the display URL, never a
@@ -181,29 +188,18 @@ def fetch_json(
         try:
             response = request(
                 client, method, url, credential=credential, headers=headers,
-                json_body=json_body, where=where,
+                json_body=json_body, where=where, stream=True,
             )  # fmt: skip
         except httpx.UnsupportedProtocol as error:
             raise SourceError(f"cannot request {where}: {error}") from error
         except httpx.TransportError as error:
             raise Transient(transport_problem(error)) from error
-        status = response.status_code
-        if status in (401, 403):
-            raise AuthRefused(
-                f"{where} refused authentication (HTTP {status}); check the credentials"
-            )
-        if status == 429 or status >= 500:
-            raise Transient(f"HTTP {status}", retry_after(response.headers.get("retry-after")))
-        if status >= 300:
-            raise SourceError(refusal(response, where, secrets))
-        if status == 204:
-            return [], False
-        content = response.content
         try:
-            body = jsonio.parse(content)
-        except (ValueError, RecursionError) as error:
-            raise Transient(f"the body is not valid JSON ({_json_problem(error)})") from None
-        return body, SURROGATE_ESCAPE.search(content) is not None
+            return _answer(response, where, secrets, max_bytes)
+        except httpx.TransportError as error:  # while reading the body
+            raise Transient(transport_problem(error)) from error
+        finally:
+            response.close()
 
     try:
         return retrying.call(attempt)
@@ -211,11 +207,66 @@ def fetch_json(
         raise SourceError(gave_up.describe(where)) from None
 
 
-def refusal(response: httpx.Response, where: str, secrets: Secrets | None = None) -> str:
+def _answer(
+    response: httpx.Response, where: str, secrets: Secrets, max_bytes: int
+) -> tuple[Any, bool]:
+    """What :func:`fetch_json` makes of one (streamed) answer."""
+    status = response.status_code
+    if status in (401, 403):
+        raise AuthRefused(f"{where} refused authentication (HTTP {status}); check the credentials")
+    if status == 429 or status >= 500:
+        raise Transient(f"HTTP {status}", retry_after(response.headers.get("retry-after")))
+    if status >= 300:
+        text = _read_at_most(response, REFUSAL_BYTES)[0].decode("utf-8", "replace")
+        raise SourceError(refusal(response, where, secrets, text=text))
+    if status == 204:
+        return [], False
+    content, whole = _read_at_most(response, max_bytes)
+    if not whole:
+        raise SourceError(
+            f"{where} answered with a body over {max_bytes:,} bytes, the longest page read "
+            "([limits] max_record_bytes in triage.toml); ask the source for smaller pages"
+        )
+    try:
+        body = jsonio.parse(content, allow_non_finite=True)
+    except (ValueError, RecursionError) as error:
+        raise Transient(f"the body is not valid JSON ({_json_problem(error)})") from None
+    return body, SURROGATE_ESCAPE.search(content) is not None
+
+
+REFUSAL_BYTES = 64 * 1024
+"""Bytes of a refusal's body read for its excerpt."""
+
+
+def _read_at_most(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the (decoded) body, and whether that was all of it."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and "content-encoding" not in response.headers:
+        if int(declared) > limit:
+            return b"", False
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            chunks.append(chunk[: len(chunk) - (size - limit)])
+            return b"".join(chunks), False
+        chunks.append(chunk)
+    return b"".join(chunks), True
+
+
+def refusal(
+    response: httpx.Response,
+    where: str,
+    secrets: Secrets | None = None,
+    *,
+    text: str | None = None,
+) -> str:
     """``WHERE answered HTTP 404 Not Found: <a safe excerpt of the body>``.
 
     The credential values the request carried, and ``secrets``, are masked in the body
-    before it is cut short (so no part of one can show)."""
+    before it is cut short (so no part of one can show). ``text`` is the body when the
+    response was streamed (default: the response's own text)."""
     status = f"HTTP {response.status_code}"
     if response.reason_phrase:
         status += f" {response.reason_phrase}"
@@ -232,8 +283,8 @@ def refusal(response: httpx.Response, where: str, secrets: Secrets | None = None
             f"{where} answered {status}, a redirect to {target} that was not followed "
             '(the source\'s follow_redirects is "never", or the address is not http(s))'
         )
-    text = excerpt(hidden.mask(response.text))
-    return f"{where} answered {status}: {text}" if text else f"{where} answered {status}"
+    shown = excerpt(hidden.mask(response.text if text is None else text))
+    return f"{where} answered {status}: {shown}" if shown else f"{where} answered {status}"
 
 
 def _request_url(response: httpx.Response) -> httpx.URL:
