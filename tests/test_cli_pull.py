@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,29 @@ def test_a_broken_rules_folder_is_refused_and_the_last_good_rules_stay(cli: Cli)
     pulled = cli("pull", str(write_jsonl(cli.folder / "b.jsonl", [record(2)])))
     assert "money.toml" in pulled.stderr and good_version in pulled.stderr
     assert cli.json("explain", "rec-0002")["rules_version"] == good_version
+
+
+def test_broken_rules_with_no_good_set_stored_still_store_every_item(cli: Cli) -> None:
+    money = cli.rules / "money.toml"
+    lines = money.read_text().splitlines()
+    lane_line = next(i for i, line in enumerate(lines) if line.startswith("lane = "))
+    lines[lane_line] = 'lane = "dep"'
+    money.write_text("\n".join(lines) + "\n")
+
+    path = write_jsonl(cli.folder / "a.jsonl", [record(1), record(2)])
+    pulled = cli("pull", str(path), "--json", ok=False)
+    assert pulled.exit_code != 0
+    report = json.loads(pulled.stdout)
+    assert report["new"] == 2
+    assert any(f"money.toml:{lane_line + 1}: " in error for error in report["errors"])
+    assert any("stored without a lane" in error for error in report["errors"])
+    assert report["untriaged"] == 2
+
+    # Once the rules are mended, a retriage gives every stored item its lane.
+    lines[lane_line] = 'lane = "deep"'
+    money.write_text("\n".join(lines) + "\n")
+    cli("retriage")
+    assert {entry["id"] for entry in cli.json("queue")} >= {"rec-0001", "rec-0002"}
 
 
 def test_hostile_text_never_reaches_the_terminal(cli: Cli) -> None:

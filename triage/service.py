@@ -264,8 +264,19 @@ class Workspace:
         report = PullReport()
         triager: Triager | None = None
         if triage:
-            ruleset = self.rules().ruleset
-            triager = Triager(ruleset, self.history(ruleset))
+            try:
+                ruleset = self.rules().ruleset
+            except RulesError as exc:
+                # No rule set to triage with: store what arrives all the same (nothing
+                # is lost), say why nothing got a lane, and let a retriage finish later.
+                report.errors.extend(str(problem) for problem in exc.problems)
+                report.errors.append(
+                    "the rules were refused and no earlier good rule set is stored, so the "
+                    "items were stored without a lane; fix the rules, then run "
+                    "`triage retriage`"
+                )
+            else:
+                triager = Triager(ruleset, self.history(ruleset))
         engine = self.store.engine
         for spec in specs:
             pullable = None

@@ -78,8 +78,17 @@ def workspace(
 
 
 def warn_if_fallback(ws: Workspace) -> None:
-    """When the rules folder was refused, its problems and a warning on stderr (inert)."""
-    rules = ws.rules()
+    """When the rules folder was refused, its problems and a warning on stderr (inert).
+
+    With no good rule set to fall back on, nothing is said here: a command that needs
+    rules reports the refusal itself, and one that does not (a pull stores items
+    without a lane; a listing) still works."""
+    from triage.rules import RulesError
+
+    try:
+        rules = ws.rules()
+    except RulesError:
+        return
     if rules.fallback:
         for problem in rules.problems:
             _say(str(problem), err=True)
