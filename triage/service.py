@@ -32,6 +32,7 @@ from triage.models import (
 from triage.novelty import NoveltyIndex
 from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
 from triage.sources import resolve
+from triage.storage.nul import refuse_nul, refuse_nul_in, visible_nul
 from triage.storage.reviews import UNCHECKED, UNDO, Expect, Reviews
 from triage.storage.store import Store
 
@@ -423,7 +424,16 @@ class Workspace:
         none was). When another is in force by the time this is written, nothing is
         recorded and :class:`~triage.errors.ReviewedMeanwhile` says which (see
         :meth:`Reviews.record`); the default records a correction over whatever is
-        in force."""
+        in force.
+
+        A NUL character in ``reviewer``, a mode id or a checklist key raises
+        :class:`~triage.errors.InvalidInput` before anything is written (no mode is
+        created either); one in ``note`` or a checklist answer is stored as ``␀``
+        (see :mod:`triage.storage.nul`). A ``ref`` with a NUL names no item."""
+        refuse_nul(reviewer, "reviewer name")
+        refuse_nul_in(modes, "failure mode id")
+        refuse_nul_in(checklist or {}, "checklist item")
+        note = visible_nul(note)
         if isinstance(ref, int):
             found = self.store.items_by_pk([ref])
             if ref not in found:

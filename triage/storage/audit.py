@@ -37,6 +37,7 @@ from triage.jsonio import dumps_sorted, loads
 from triage.storage import seal
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
+from triage.storage.nul import refuse_nul
 from triage.storage.row_hashes import answers_t, items_t, modes_t, row_hash, verdicts_t
 from triage.storage.tables import AuditHeadRow, AuditRow
 
@@ -121,7 +122,14 @@ def append(
     into the entry. Refuses with :class:`StorageError` when the head is missing,
     unsealed or does not match its MAC (a log cut short or reset is never extended
     and so sealed again), and with :class:`ConfigError` when no key, or another key
-    than the log's, is in force here."""
+    than the log's, is in force here.
+
+    A NUL in ``actor`` or ``subject`` (names: see :mod:`triage.storage.nul`) raises
+    :class:`~triage.errors.InvalidInput` before anything is written. The payload is
+    kept exactly, NUL characters included: the column is JSON (PostgreSQL's
+    ``json``, which stores ``\\u0000``; ``jsonb`` would refuse it)."""
+    refuse_nul(actor, "reviewer name")
+    refuse_nul(subject, "audit subject")
     bumped = conn.execute(
         update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1)
     )

@@ -5,6 +5,11 @@ Evidence is read from the fail verdicts in force that carry a mode's tag: an
 undone or corrected verdict no longer counts. Where a mode was found is the lane
 the item was reviewed in, except that an audit sample counts under ``pass``: it
 is a pass item, and its failure is one that auto-pass would have let through.
+
+NUL characters follow :mod:`triage.storage.nul`, as when a mode is created: an id
+with one names no mode (:class:`~triage.errors.NotFound`), one in a task type or the actor's name
+refuses the change with :class:`~triage.errors.InvalidInput`, and one in a title,
+description, what to look for or reason is stored as ``␀``.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import aliased
 
+from triage.errors import NotFound
 from triage.models import FailureMode, Lane
 from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
+from triage.storage.nul import has_nul, refuse_nul, visible_nul
 from triage.storage.reviews import _in_force, _mode, items_t, modes_t, verdict_modes_t
 from triage.storage.tables import DecisionRow
 from triage.storage.types import SafeText
@@ -99,13 +106,19 @@ class Modes:
         """Change the given fields of a mode (``None`` leaves a text field as it is;
         ``task_type=None`` makes the mode apply to every task type). The change and
         its audit entry, holding old and new values, commit together; an edit that
-        changes nothing writes nothing. ``LookupError`` for an unknown id."""
+        changes nothing writes nothing. :class:`~triage.errors.NotFound` for an unknown id. NULs are
+        handled as the module docstring says, before anything is written."""
         if title is not None and not title.strip():
             raise ValueError("a failure mode needs a title")
+        refuse_nul(actor, "reviewer name")
+        if isinstance(task_type, str):
+            refuse_nul(task_type, "task type")
+        if has_nul(mode_id):
+            raise NotFound(f"no failure mode {mode_id!r}")
         wanted: dict[str, Any] = {
-            "title": title.strip() if title is not None else None,
-            "description": description,
-            "look_for": look_for,
+            "title": visible_nul(title.strip()) if title is not None else None,
+            "description": visible_nul(description) if description is not None else None,
+            "look_for": visible_nul(look_for) if look_for is not None else None,
         }
         stamp = now()
         with writing(self.engine) as conn:
@@ -115,7 +128,7 @@ class Modes:
                 select(modes_t).where(modes_t.c.id == mode_id).with_for_update()
             ).first()
             if row is None:
-                raise LookupError(f"no failure mode {mode_id!r}")
+                raise NotFound(f"no failure mode {mode_id!r}")
             changes: dict[str, Any] = {
                 name: value
                 for name, value in wanted.items()
@@ -145,16 +158,21 @@ class Modes:
 
     def set_status(self, mode_id: str, status: str, *, actor: str, reason: str = "") -> FailureMode:
         """Retire (``retired``) or reactivate (``active``) a mode, audited with the
-        reason. Setting the status a mode already has writes nothing."""
+        reason (a NUL in it stored as ``␀``). Setting the status a mode already has
+        writes nothing. :class:`~triage.errors.NotFound` for an unknown id."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r} (expected active or retired)")
+        refuse_nul(actor, "reviewer name")
+        if has_nul(mode_id):
+            raise NotFound(f"no failure mode {mode_id!r}")
+        reason = visible_nul(reason)
         stamp = now()
         with writing(self.engine) as conn:
             current = conn.execute(
                 select(modes_t.c.status).where(modes_t.c.id == mode_id).with_for_update()
             ).scalar_one_or_none()
             if current is None:
-                raise LookupError(f"no failure mode {mode_id!r}")
+                raise NotFound(f"no failure mode {mode_id!r}")
             if current != status:
                 conn.execute(
                     update(modes_t)

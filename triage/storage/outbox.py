@@ -7,7 +7,10 @@ target (the source it goes back to): queueing it again changes nothing.
 
 Entries hold the request body and the names of things, never a credential: those come
 from the environment when the entry is sent. An error text (which may quote what a
-platform answered) passes through the outbox's ``mask`` before it is stored.
+platform answered) passes through the outbox's ``mask`` before it is stored, with
+each NUL in it stored as ``␀``; a NUL in a target's name or kind refuses the entry
+with :class:`~triage.errors.InvalidInput`, and a lookup by such a name finds nothing
+(see :mod:`triage.storage.nul`). The payload, JSON, is kept exactly.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.storage.convert import utc
 from triage.storage.engine import writing
+from triage.storage.nul import has_nul, refuse_nul, visible_nul
 from triage.storage.tables import OutboxRow
 
 outbox_t = OutboxRow.__table__  # type: ignore[attr-defined]
@@ -76,7 +80,11 @@ class Outbox:
 
     def __init__(self, engine: Engine, *, mask: Callable[[str], str] | None = None) -> None:
         self.engine = engine
-        self.mask: Callable[[str], str] = mask or (lambda text: text)
+        self._mask: Callable[[str], str] = mask or (lambda text: text)
+
+    def mask(self, text: str) -> str:
+        """``text`` as it is stored: masked, each NUL as ``␀``."""
+        return visible_nul(self._mask(text))
 
     def enqueue(
         self,
@@ -89,6 +97,8 @@ class Outbox:
     ) -> bool:
         """Queue ``payload`` for ``target``, due at once. Returns ``False`` (and changes
         nothing) when this verdict is already queued for this target."""
+        refuse_nul(target, "source name")
+        refuse_nul(kind, "source kind")
         stamp = utc(at)
         if self.get(verdict_pk, target) is not None:
             return False
@@ -116,6 +126,8 @@ class Outbox:
 
     def get(self, verdict_pk: int, target: str) -> OutboxEntry | None:
         """The entry of ``verdict_pk`` for ``target``, if it was queued."""
+        if has_nul(target):
+            return None
         stmt = select(outbox_t).where(
             outbox_t.c.verdict_pk == verdict_pk, outbox_t.c.target == target
         )
@@ -141,6 +153,8 @@ class Outbox:
 
     def pending(self, target: str | None = None) -> list[OutboxEntry]:
         """Every unsent entry (of ``target``, if given), oldest first."""
+        if has_nul(target):
+            return []
         stmt = select(outbox_t).where(outbox_t.c.sent_at.is_(None)).order_by(outbox_t.c.pk)
         if target is not None:
             stmt = stmt.where(outbox_t.c.target == target)
@@ -186,6 +200,8 @@ class Outbox:
 
     def retry_now(self, now: datetime, *, target: str | None = None) -> int:
         """Make every unsent entry (of ``target``) due at ``now``; returns how many."""
+        if has_nul(target):
+            return 0
         stmt = update(outbox_t).where(
             outbox_t.c.sent_at.is_(None), outbox_t.c.next_attempt_at > utc(now)
         )

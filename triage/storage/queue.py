@@ -2,7 +2,8 @@
 
 Order everywhere: most severe lane first, then highest risk, then newest. The
 ``(lane, risk, pk)`` index serves it; the verdict in force is cached on the item
-row, so "open items only" needs no join.
+row, so "open items only" needs no join. A filter naming an agent or task type
+with a NUL character matches nothing (no stored name has one).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Engine, and_, case, false, func, or_, select
 
 from triage.models import DONE, Lane, QueueEntry, QueueFilter, QueueKey, first_reason
 from triage.storage.convert import utc
+from triage.storage.nul import has_nul
 from triage.storage.tables import DecisionRow, ItemRow
 
 __all__ = ["DONE", "QueueEntry", "QueueFilter", "QueueKey"]
@@ -39,10 +41,14 @@ def _clauses(where: QueueFilter, *, with_lane: bool = True) -> list[Any]:
         start = datetime.combine(where.day, time(0), tzinfo=UTC)
         clauses.append(items_t.c.created_at >= start)
         clauses.append(items_t.c.created_at < start + timedelta(days=1))
-    if where.agent is not None:
-        clauses.append(items_t.c.agent == where.agent)
-    if where.task_type is not None:
-        clauses.append(items_t.c.task_type == where.task_type)
+    if has_nul(where.agent) or has_nul(where.task_type):
+        # No stored name has a NUL, and PostgreSQL cannot even compare one: nothing.
+        clauses.append(false())
+    else:
+        if where.agent is not None:
+            clauses.append(items_t.c.agent == where.agent)
+        if where.task_type is not None:
+            clauses.append(items_t.c.task_type == where.task_type)
     if where.open_only:
         clauses.append(or_(items_t.c.verdict.is_(None), items_t.c.verdict.not_in(DONE)))
     return clauses

@@ -3,6 +3,12 @@
 Verdict rows are never updated. An undo is a new row pointing at the verdict it
 cancels; a later verdict on the same item is a correction. The verdict in force
 for an item is its newest row that is neither an undo nor undone.
+
+NUL characters follow :mod:`triage.storage.nul`: one in a reviewer's name, a
+failure-mode id, a task type or a checklist key refuses the write with
+:class:`~triage.errors.InvalidInput` (nothing is written); notes, titles,
+descriptions, what to look for and checklist answers are stored with each NUL as
+``␀``; a lookup by an id with a NUL finds nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from triage.models import FailureMode, VerdictRecord
 from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
+from triage.storage.nul import has_nul, refuse_nul, refuse_nul_in, visible_nul, visible_nul_json
 from triage.storage.tables import FailureModeRow, ItemRow, VerdictModeRow, VerdictRow
 
 items_t = ItemRow.__table__  # type: ignore[attr-defined]
@@ -78,7 +85,17 @@ class Reviews:
         and :class:`~triage.errors.ReviewedMeanwhile` is raised with the verdict now in
         force. The comparison and the write hold the item's lock (SQLite's write lock,
         a row lock on PostgreSQL), so of two writers expecting the same verdict exactly
-        one succeeds. The default, :data:`UNCHECKED`, records whatever is in force."""
+        one succeeds. The default, :data:`UNCHECKED`, records whatever is in force.
+
+        A NUL in ``reviewer``, a mode id, a checklist key or ``key`` raises
+        :class:`~triage.errors.InvalidInput` before anything is written; one in
+        ``note`` or a checklist answer is stored as ``␀``."""
+        refuse_nul(reviewer, "reviewer name")
+        refuse_nul_in(modes, "failure mode id")
+        refuse_nul_in(checklist or {}, "checklist item")
+        if key:
+            refuse_nul(key, "verdict key")
+        note = visible_nul(note)
         key = key or uuid.uuid4().hex
         stamp = now()
         values = {
@@ -87,7 +104,7 @@ class Reviews:
             "reviewer": reviewer,
             "outcome": outcome,
             "note": note,
-            "checklist": checklist or {},
+            "checklist": visible_nul_json(checklist or {}),
             "seconds": round(float(seconds), 1),
             "lane": lane,
             "rules_version": rules_version,
@@ -159,6 +176,9 @@ class Reviews:
             _check_expected(conn, item_pk, expect, ref)
 
     def by_key(self, key: str) -> VerdictRecord | None:
+        """The verdict recorded under ``key``, if any."""
+        if has_nul(key):
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(verdicts_t).where(verdicts_t.c.key == key)).first()
             return _record(conn, row) if row else None
@@ -205,9 +225,12 @@ class Reviews:
     def failure_modes(
         self, task_type: str | None = None, *, active_only: bool = True
     ) -> list[FailureMode]:
-        """Failure modes, those of ``task_type`` plus the ones for every task type."""
+        """Failure modes, those of ``task_type`` plus the ones for every task type
+        (a task type with a NUL has none of its own)."""
         stmt = select(modes_t).order_by(modes_t.c.id)
-        if task_type is not None:
+        if has_nul(task_type):
+            stmt = stmt.where(modes_t.c.task_type.is_(None))
+        elif task_type is not None:
             stmt = stmt.where((modes_t.c.task_type == task_type) | modes_t.c.task_type.is_(None))
         if active_only:
             stmt = stmt.where(modes_t.c.status == "active")
@@ -215,12 +238,23 @@ class Reviews:
             return [_mode(row) for row in conn.execute(stmt)]
 
     def failure_mode(self, mode_id: str) -> FailureMode | None:
+        """The failure mode ``mode_id``, if there is one."""
+        if has_nul(mode_id):
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(modes_t).where(modes_t.c.id == mode_id)).first()
         return _mode(row) if row else None
 
     def add_failure_mode(self, mode: FailureMode, *, actor: str) -> FailureMode:
-        """Create a failure mode (audited). An existing id is left as it is."""
+        """Create a failure mode (audited). An existing id is left as it is. A NUL in
+        the id, task type or ``actor`` raises :class:`~triage.errors.InvalidInput`
+        (nothing is written); one in the title, description or what to look for is
+        stored as ``␀``."""
+        refuse_nul(mode.id, "failure mode id")
+        if mode.task_type is not None:
+            refuse_nul(mode.task_type, "task type")
+        refuse_nul(actor, "reviewer name")
+        title = visible_nul(mode.title)
         stamp = now()
         try:
             with writing(self.engine) as conn:
@@ -228,9 +262,9 @@ class Reviews:
                     insert(modes_t).values(
                         id=mode.id,
                         task_type=mode.task_type,
-                        title=mode.title,
-                        description=mode.description,
-                        look_for=mode.look_for,
+                        title=title,
+                        description=visible_nul(mode.description),
+                        look_for=visible_nul(mode.look_for),
                         status=mode.status,
                         created_by=actor,
                         created_at=stamp,
@@ -242,7 +276,7 @@ class Reviews:
                     actor=actor,
                     action="failure_mode.create",
                     subject=mode.id,
-                    payload={"title": mode.title, "task_type": mode.task_type},
+                    payload={"title": title, "task_type": mode.task_type},
                     at=stamp,
                     row=("failure_mode", mode.id),
                 )

@@ -1,15 +1,24 @@
-"""How far each named source has been pulled, so the next pull resumes there."""
+"""How far each named source has been pulled, so the next pull resumes there.
+
+A source's name is a name (see :mod:`triage.storage.nul`): saving under one with a
+NUL is refused with :class:`~triage.errors.InvalidInput`, and loading one finds
+nothing. The resume point is the platform's own value and must come back exactly:
+it is stored like an item's body (:class:`~triage.storage.types.SafeText`), NUL
+characters included.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, select, type_coerce, update
 
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
+from triage.storage.nul import has_nul, refuse_nul
 from triage.storage.tables import SourceStateRow
+from triage.storage.types import SafeText
 
 state_t = SourceStateRow.__table__  # type: ignore[attr-defined]
 
@@ -25,8 +34,17 @@ class SourceState:
 
 
 def load(engine: Engine, name: str) -> SourceState | None:
+    """Where the source ``name`` stopped, if it was pulled before."""
+    if has_nul(name):
+        return None
+    stmt = select(
+        state_t.c.name,
+        type_coerce(state_t.c.position, SafeText).label("position"),
+        state_t.c.since,
+        state_t.c.updated_at,
+    ).where(state_t.c.name == name)
     with engine.connect() as conn:
-        row = conn.execute(select(state_t).where(state_t.c.name == name)).first()
+        row = conn.execute(stmt).first()
     if row is None:
         return None
     since = utc(row.since) if row.since is not None else None
@@ -36,6 +54,7 @@ def load(engine: Engine, name: str) -> SourceState | None:
 def save(engine: Engine, name: str, *, position: str | None, since: datetime | None) -> None:
     """Record progress after a batch was stored (never before: a crash in between
     re-reads that batch, which pulling absorbs as unchanged items)."""
+    refuse_nul(name, "source name")
     stamp = now()
     with writing(engine) as conn:
         current = conn.execute(select(state_t.c.since).where(state_t.c.name == name)).first()
@@ -43,7 +62,11 @@ def save(engine: Engine, name: str, *, position: str | None, since: datetime | N
             since = max(utc(current.since), utc(since))
         elif current is not None and since is None and current.since is not None:
             since = utc(current.since)
-        values = {"position": position, "since": since, "updated_at": stamp}
+        values = {
+            "position": type_coerce(position, SafeText) if position is not None else None,
+            "since": since,
+            "updated_at": stamp,
+        }
         if current is None:
             conn.execute(insert(state_t).values(name=name, **values))
         else:

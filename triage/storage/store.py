@@ -40,6 +40,7 @@ from triage.storage.convert import (
 )
 from triage.storage.engine import make_engine, migrate, read_only_reason, writing
 from triage.storage.failures import where_of
+from triage.storage.nul import has_nul
 from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
 
 items_t = ItemRow.__table__  # type: ignore[attr-defined]
@@ -164,7 +165,10 @@ class Store:
 
     def item(self, ref: str) -> tuple[int, Item] | None:
         """The item named by ``ref``: ``id`` or ``source:id``. An id shared by several
-        sources raises ``LookupError`` listing them."""
+        sources raises ``LookupError`` listing them. A ref with a NUL character names
+        nothing (no stored id or source has one), so it finds ``None``."""
+        if has_nul(ref):
+            return None
         with self.engine.connect() as conn:
             rows = conn.execute(select(items_t).where(items_t.c.item_id == ref)).all()
             if not rows and ":" in ref:

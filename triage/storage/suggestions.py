@@ -3,6 +3,11 @@
 Each answer is stored with the evidence it was given on, so a dismissed
 suggestion can stay quiet until the evidence changes, and it is written in the
 same transaction as its audit entry.
+
+NUL characters follow :mod:`triage.storage.nul`: one in a suggestion's id or the
+actor's name refuses the answer with :class:`~triage.errors.InvalidInput`, one in
+the reason is stored as ``␀``, and asking for a suggestion by an id with a NUL
+finds no answers.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sqlalchemy import Engine, insert, select
 from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
+from triage.storage.nul import has_nul, refuse_nul, visible_nul
 from triage.storage.tables import SuggestionDecisionRow
 
 decisions_t = SuggestionDecisionRow.__table__  # type: ignore[attr-defined]
@@ -61,9 +67,13 @@ class SuggestionLog:
     ) -> SuggestionAnswer:
         """Store an answer and its audit entry (``action``, ``payload``) in one
         transaction. ``inside`` runs last within that transaction (writing the rule
-        files, say): if it raises, nothing is recorded."""
+        files, say): if it raises, nothing is recorded. NULs are handled as the
+        module docstring says, before anything is written."""
         if decision not in (ACCEPTED, DISMISSED):
             raise ValueError(f"decision must be {ACCEPTED} or {DISMISSED}, not {decision!r}")
+        refuse_nul(suggestion, "suggestion id")
+        refuse_nul(actor, "reviewer name")
+        reason = visible_nul(reason)
         stamp = now()
         values = {
             "suggestion": suggestion,
@@ -108,6 +118,8 @@ class SuggestionLog:
 
     def for_suggestion(self, suggestion: str) -> list[SuggestionAnswer]:
         """Every answer to one suggestion, oldest first."""
+        if has_nul(suggestion):
+            return []
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(decisions_t)
