@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, utils
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
@@ -46,13 +47,42 @@ def _score(query: str, choice: str) -> float:
     return max(fuzz.partial_ratio(q, c), fuzz.token_set_ratio(q, c))
 
 
+class FilterInput(PlainInput):
+    """The picker's text box. A space typed while it is empty is not text (nothing
+    precedes it to separate): it goes on to the picker, whose ``space`` binding
+    marks the highlighted mode. Once something is typed, space types, so a filter
+    or a new mode's name can have several words."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Space is the picker's while the box is empty (so its binding is live and
+        shown); every other printable key is typed."""
+        if key == "space" and not self.value:
+            return False
+        return super().check_consume_key(key, character)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "space" and not self.value:
+            event.prevent_default()  # not typed; the key goes on to the picker's bindings
+
+
 class FailureModePicker(ModalScreen[PickedModes | None]):
-    """Fuzzy-find this task type's failure modes; space marks several, enter confirms.
-    Typing something that matches nothing offers to create it on the spot."""
+    """Fuzzy-find this task type's failure modes and pick one or several.
+
+    Keys (the line under the list shows the ones live now, as remapped):
+
+    - type to filter; typing something that matches nothing offers to create it
+      on the spot (``+ new failure mode: …``);
+    - up/down move the highlight;
+    - ``tab`` marks or unmarks the highlighted mode, whatever is typed (as in fzf);
+      ``space`` does the same while the text box is empty, and types a space once
+      something is typed, so a new mode's name can have several words;
+    - enter records the marked modes plus the highlighted one (or creates the
+      highlighted new mode, keeping the marked ones); escape cancels.
+    """
 
     BINDINGS = [
+        Binding("tab,space", "mark", "Mark several", id="picker-mark"),
         Binding("escape", "cancel", "Cancel", id="picker-cancel"),
-        Binding("space", "mark", "Mark", id="picker-mark", show=False),
         Binding("down", "cursor(1)", show=False),
         Binding("up", "cursor(-1)", show=False),
     ]
@@ -71,18 +101,45 @@ class FailureModePicker(ModalScreen[PickedModes | None]):
                 Text(f"Failure modes for {one_line(self.task_type, 40)}", style="bold"),
                 id="picker-title",
             )
-            yield PlainInput(
+            yield FilterInput(
                 self.typed, placeholder="type to filter, or to name a new mode", id="picker-input"
             )
             yield OptionList(id="picker-options")
-            yield Label("enter: choose · space: mark several · esc: cancel", id="picker-help")
+            yield Label(id="picker-help")
 
     def on_mount(self) -> None:
         self._refill(self.typed)
+        self._show_keys()
 
     @on(Input.Changed, "#picker-input")
     def _filter(self, event: Input.Changed) -> None:
         self._refill(event.value)
+        self.refresh_bindings()  # space marks only while the box is empty
+        self._show_keys()
+
+    def keys_line(self) -> str:
+        """The picker's keys as they are bound now: remapped keys as remapped, and
+        ``space`` only while it marks (the text box is empty). Enter is the text
+        box's own key, so it is always there."""
+        keys: dict[str, list[str]] = {}
+        box = self.focused
+        for key, active in self.active_bindings.items():
+            binding = active.binding
+            if active.node is not self or not (binding.show and binding.description and binding.id):
+                continue
+            if box is not None and box.check_consume_key(key, key_to_character(key)):
+                continue  # typed into the box, so not this binding's (remapped keys too)
+            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
+        parts = ["enter: choose"]
+        for declared in self.BINDINGS:  # in the order they are declared
+            if isinstance(declared, Binding) and declared.id in keys:
+                what = declared.description.lower()
+                parts.append(f"{' / '.join(keys.pop(declared.id))}: {what}")
+        return " · ".join(parts)
+
+    def _show_keys(self) -> None:
+        # Remapped keys come from triage.toml: shown inert, like any text from a file.
+        self.query_one("#picker-help", Label).update(Text(inert(self.keys_line(), multiline=False)))
 
     def _refill(self, query: str) -> None:
         options = self.query_one("#picker-options", OptionList)
