@@ -195,3 +195,11 @@ def test_review_minutes_accept_zero_and_fractions(tmp_path: Path) -> None:
     path = tmp_path / "triage.toml"
     path.write_text("[lanes.minutes]\ndeep = 7\nscan = 0.5\npass = 0\n")
     assert load_config(str(path)).lane_minutes == {"deep": 7.0, "scan": 0.5, "pass": 0.0}
+
+
+@pytest.mark.parametrize("name", ["bad\\u0000name", "esc\\u001b]0;x", "  "])
+def test_a_source_name_that_is_not_printable_text_is_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "triage.toml"
+    path.write_text(f'[sources."{name}"]\nkind = "jsonl"\npath = "x.jsonl"\n')
+    with pytest.raises(ConfigError, match="source name must be printable"):
+        load_config(str(path))

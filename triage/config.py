@@ -139,6 +139,11 @@ def _parse(path: Path) -> _File:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     for name, table in (data.get("sources") or {}).items():
+        if not name.strip() or not name.isprintable():
+            raise ConfigError(
+                f"{path}: sources.{name!r}: a source name must be printable text "
+                "(items are stored under it and it is shown on screen)"
+            )
         if isinstance(table, dict):
             for key in table:
                 if not key.endswith("_env") and any(word in key.lower() for word in _SECRET_WORDS):
