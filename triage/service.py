@@ -8,7 +8,7 @@ folder is broken), and runs the loop's steps: pull, triage, explain, verdict.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -322,27 +322,43 @@ class Workspace:
         """Triage every stored item without a decision; how many there were. They are
         in the triager's history already: it was built from every stored item."""
         total = self.store.count_untriaged()
-        done = 0
         if not total:
             return 0
-        for batch in self.store.untriaged():
-            decisions = [(pk, triager.decide(item)) for pk, item in batch]
-            self.store.record_decisions(decisions)
-            for _, decision in decisions:
-                lanes[decision.lane] += 1
+        label = "items stored earlier without a lane"
+        return self._decide_all(triager, self.store.untriaged(), lanes, progress, label, total)
+
+    def _decide_all(
+        self,
+        triager: Triager,
+        batches: Iterable[list[tuple[int, Item]]],
+        lanes: dict[Lane, int],
+        progress: Progress | None,
+        label: str,
+        total: int,
+    ) -> int:
+        """Decide and store a lane for every item of ``batches``, counting lanes into
+        ``lanes`` and reporting progress under ``label``; how many were decided."""
+        done = 0
+        for batch in batches:
+            self._decide(triager, batch, lanes)
             done += len(batch)
             if progress is not None:
-                progress("items stored earlier without a lane", done, total)
+                progress(label, done, total)
         return done
+
+    def _decide(
+        self, triager: Triager, batch: list[tuple[int, Item]], lanes: dict[Lane, int]
+    ) -> None:
+        decisions = [(pk, triager.decide(item)) for pk, item in batch]
+        self.store.record_decisions(decisions)
+        for _, decision in decisions:
+            lanes[decision.lane] += 1
 
     def _triage(
         self, triager: Triager, changed: list[tuple[int, Item]], lanes: dict[Lane, int]
     ) -> None:
         triager.history.add_all(item for _, item in changed)
-        decisions = [(pk, triager.decide(item)) for pk, item in changed]
-        self.store.record_decisions(decisions)
-        for _, decision in decisions:
-            lanes[decision.lane] += 1
+        self._decide(triager, changed, lanes)
 
     def retriage(self, *, progress: Progress | None = None) -> dict[Lane, int]:
         """A new decision for every stored item under the rules in force; earlier
@@ -355,15 +371,7 @@ class Workspace:
         triager = Triager(ruleset, self.history(ruleset))
         lanes = {lane: 0 for lane in Lane}
         total = self.store.count_items()
-        done = 0
-        for batch in self.store.iter_items():
-            decisions = [(pk, triager.decide(item)) for pk, item in batch]
-            self.store.record_decisions(decisions)
-            for _, decision in decisions:
-                lanes[decision.lane] += 1
-            done += len(batch)
-            if progress is not None:
-                progress("retriage", done, total)
+        self._decide_all(triager, self.store.iter_items(), lanes, progress, "retriage", total)
         return lanes
 
     # -- reading -------------------------------------------------------------------
