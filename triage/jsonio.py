@@ -18,7 +18,15 @@ from typing import Any
 
 import orjson
 
-__all__ = ["NonFiniteNumber", "dumps", "dumps_sorted", "loads", "non_finite", "parse"]
+__all__ = [
+    "NonFiniteNumber",
+    "dumps",
+    "dumps_sorted",
+    "loads",
+    "non_finite",
+    "parse",
+    "parse_page",
+]
 
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
@@ -120,6 +128,23 @@ def parse(data: bytes, *, allow_non_finite: bool = False) -> Any:
         found = _find(value, lambda v: v is unfit[0])
         raise NonFiniteNumber(found[0] if found else "", unfit[0].text)
     return value
+
+
+def parse_page(data: bytes) -> tuple[Any, bool]:
+    """Parse an untrusted page of records as :func:`parse` with ``allow_non_finite``
+    would, and say whether it may hold something each record must be searched for.
+
+    orjson refuses every such thing (``NaN``, infinities, numbers beyond double
+    range, unpaired surrogate escapes), so only a page the standard library had to
+    read can hold one: ``True`` then, and the caller searches its records (with
+    :func:`non_finite` and the surrogate check); ``False`` spares that search.
+    """
+    if not _has_long_number(data):
+        try:
+            return orjson.loads(data), False
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data.decode("utf-8")), True
 
 
 def non_finite(value: Any) -> NonFiniteNumber | None:

@@ -340,7 +340,9 @@ def convert_records(
     ``seen`` holds the ids already read in this pull: a page served twice (a retry
     after a lost response, a cursor that repeats) adds nothing. A record holding
     ``NaN`` or an infinite number (a page parsed with ``allow_non_finite``) is
-    rejected naming the field, never stored with it turned into ``null``."""
+    rejected naming the field, never stored with it turned into ``null``. Both
+    searches run only when ``surrogates`` says the page may hold either (the flag
+    :func:`triage.ingest.retry.fetch_json` returns)."""
     items: list[Item] = []
     rejected: list[Rejection] = []
     for index, record in enumerate(records, start=1):
@@ -352,7 +354,7 @@ def convert_records(
         if surrogates and unpaired_surrogate(record):
             rejected.append(Rejection(where, index, UNPAIRED_SURROGATE_REASON))
             continue
-        unfit = jsonio.non_finite(record)
+        unfit = jsonio.non_finite(record) if surrogates else None
         if unfit is not None:
             rejected.append(Rejection(where, index, str(unfit)))
             continue

@@ -145,7 +145,7 @@ def _read_pages(
         done = 0
         while True:
             where = display_url(url)
-            body, maybe_surrogates = fetch_json(
+            body, maybe_odd = fetch_json(
                 http, url, where=where, retrying=retrying, credential=credential,
                 max_bytes=max_page_bytes,
             )  # fmt: skip
@@ -154,7 +154,7 @@ def _read_pages(
                 value = pointed(body, next_tokens)
                 page = replace(page, next=str(value) if value not in (None, "") else None)
             records = renamed(page.records, rename or {})
-            items, rejected = _parse_records(records, source, where, maybe_surrogates)
+            items, rejected = _parse_records(records, source, where, maybe_odd)
             done += len(page.records)
             following = position = None
             if page.next is not None:
@@ -181,12 +181,12 @@ def _read_pages(
 
 
 def _parse_records(
-    records: list[Any], source: str, where: str, maybe_surrogates: bool
+    records: list[Any], source: str, where: str, maybe_odd: bool
 ) -> tuple[list[Item], list[Rejection]]:
     items: list[Item] = []
     rejected: list[Rejection] = []
     for index, record in enumerate(records, start=1):
-        unfit = non_finite(record)
+        unfit = non_finite(record) if maybe_odd else None
         if unfit is not None:
             rejected.append(Rejection(where, index, str(unfit)))
             continue
@@ -195,7 +195,7 @@ def _parse_records(
         except RecordError as error:
             rejected.append(Rejection(where, index, error.reason))
             continue
-        if maybe_surrogates and unpaired_surrogate(record):
+        if maybe_odd and unpaired_surrogate(record):
             rejected.append(Rejection(where, index, UNPAIRED_SURROGATE_REASON))
             continue
         items.append(item)

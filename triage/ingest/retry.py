@@ -35,7 +35,6 @@ from triage.ingest import AuthRefused, SourceError
 from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES
 from triage.ingest.origins import Credential, request
 from triage.ingest.pages import display_url, excerpt
-from triage.ingest.surrogates import SURROGATE_ESCAPE
 from triage.secrets import Secrets
 
 __all__ = [
@@ -169,7 +168,8 @@ def fetch_json(
     max_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> tuple[Any, bool]:
     """The decoded JSON body of a successful answer, and whether it may hold an unpaired
-    surrogate escape (see :mod:`triage.ingest.surrogates`). A 204 answer is ``[]``.
+    surrogate escape (see :mod:`triage.ingest.surrogates`) or a number JSON cannot carry:
+    only then need its records be searched for either. A 204 answer is ``[]``.
 
     The body is read in pieces and never held past ``max_bytes`` (counted after any
     ``Content-Encoding`` is undone, so a compressed bomb costs no more): a longer one
@@ -228,10 +228,9 @@ def _answer(
             "([limits] max_record_bytes in triage.toml); ask the source for smaller pages"
         )
     try:
-        body = jsonio.parse(content, allow_non_finite=True)
+        return jsonio.parse_page(content)
     except (ValueError, RecursionError) as error:
         raise Transient(f"the body is not valid JSON ({_json_problem(error)})") from None
-    return body, SURROGATE_ESCAPE.search(content) is not None
 
 
 REFUSAL_BYTES = 64 * 1024
