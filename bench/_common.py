@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from triage.config import Config
-from triage.service import Workspace, shipped_rules_dir
+from triage.service.workspace import Workspace, shipped_rules_dir
 
 
 def workspace(folder: Path) -> Workspace:

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from _common import Timer, scratch, workspace
 
-from triage.demo_data import scale_records
-from triage.ingest.native import parse_record
+from triage.demo import scale_records
+from triage.platforms.native import parse_record
 from triage.storage.convert import prepare
 from triage.storage.engine import make_engine, migrate
 

@@ -13,12 +13,12 @@ from itertools import islice
 
 from _common import Timer
 
-from triage.demo_data import scale_records
-from triage.ingest.native import parse_record
-from triage.models import Novelty
+from triage.core.models import Novelty
+from triage.core.signals import compute_signals
+from triage.demo import scale_records
+from triage.platforms.native import parse_record
 from triage.rules import compile_condition, load_rules
-from triage.service import shipped_rules_dir
-from triage.signals import compute_signals
+from triage.service.workspace import shipped_rules_dir
 
 N = 20_000
 ROUNDS = 5

@@ -14,9 +14,9 @@ from itertools import islice
 
 from _common import Timer, scratch, workspace
 
-from triage.demo_data import scale_records
-from triage.engine import Triager
-from triage.ingest.native import parse_record
+from triage.demo import scale_records
+from triage.platforms.native import parse_record
+from triage.rules.triager import Triager
 
 WORDS = (
     "please urgent thanks again kindly asap follow-up reminder question regarding "

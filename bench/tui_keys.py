@@ -36,7 +36,7 @@ class PagedSource:
     """100,000 queue rows served in pages, with a simulated fetch per page miss."""
 
     def __init__(self, count: int) -> None:
-        from triage.models import Lane
+        from triage.core.models import Lane
 
         self.count = count
         self.lanes = (Lane.DEEP, Lane.SCAN, Lane.PASS)
@@ -60,7 +60,7 @@ class PagedSource:
         return page[offset]
 
     def _fetch(self, number: int) -> list[Any]:
-        from triage.models import QueueEntry
+        from triage.core.models import QueueEntry
 
         self.misses += 1
         time.sleep(PAGE_FETCH_S)  # the database round trip

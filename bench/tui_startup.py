@@ -68,7 +68,7 @@ def timed(code: str, *args: str) -> float:
 
 
 def main() -> None:
-    from triage.demo import build_workspace
+    from triage.demo.workspace import build_workspace
 
     with tempfile.TemporaryDirectory(prefix="triage-bench-") as name:
         folder = Path(name) / "demo"

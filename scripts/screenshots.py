@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from triage.config import Config
-from triage.demo import build_workspace
+from triage.demo.workspace import build_workspace
 from triage.tui.app import TriageApp, make_app
 from triage.tui.screens.failure_model import FailureModelScreen
 from triage.tui.screens.item import ItemScreen

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from triage.cli import main
-from triage.service import shipped_rules_dir
+from triage.service.workspace import shipped_rules_dir
 
 
 @dataclass

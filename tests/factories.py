@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from triage.models import Item, ToolCall
+from triage.core.models import Item, ToolCall
 
 BASE = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 

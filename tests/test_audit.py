@@ -10,8 +10,8 @@ import pytest
 from factories import make_item
 from sqlalchemy import text
 
+from triage.core.models import FailureMode
 from triage.errors import ConfigError, StorageError
-from triage.models import FailureMode
 from triage.storage import audit
 from triage.storage.audit_verify import AuditCheck
 from triage.storage.modes import Modes

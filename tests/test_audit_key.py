@@ -14,8 +14,8 @@ from clitools import Cli, make_cli
 from factories import record, write_jsonl
 from sqlalchemy import create_engine, text
 
+from triage.config.locations import audit_key_path
 from triage.errors import ConfigError
-from triage.locations import audit_key_path
 from triage.storage import seal
 from triage.storage.store import Store
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from factories import BASE, make_item
 
-from triage.backtest import LANES, backtest, gather, matrix, run
 from triage.config import Config
-from triage.engine import audit_fraction
-from triage.models import Item, Lane, Outcome
+from triage.core.models import Item, Lane, Outcome
+from triage.learn.backtest import LANES, backtest, gather, matrix, run
 from triage.rules import load_rules, rules_from_files
 from triage.rules.edit import add_rule
-from triage.service import Workspace, shipped_rules_dir
+from triage.rules.triager import audit_fraction
+from triage.service.workspace import Workspace, shipped_rules_dir
 from triage.storage.store import Store
 
 HANDOFF_FAILS = {3, 12, 15, 18}

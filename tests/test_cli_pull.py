@@ -182,7 +182,7 @@ def test_a_ten_megabyte_output_is_stored_whole_and_triaged(cli: Cli) -> None:
     assert all(len(str(v)) < 200 for v in promise["matched"].values())
 
     from triage.config import Config
-    from triage.service import Workspace
+    from triage.service.workspace import Workspace
 
     ws = Workspace.open(Config(cli.env["TRIAGE_DB"], cli.rules, "ana"))
     try:
@@ -194,7 +194,7 @@ def test_a_ten_megabyte_output_is_stored_whole_and_triaged(cli: Cli) -> None:
 
 def test_pull_reports_progress_per_batch(cli: Cli) -> None:
     from triage.config import Config
-    from triage.service import Workspace
+    from triage.service.workspace import Workspace
 
     path = write_jsonl(cli.folder / "p.jsonl", [record(n) for n in range(1, 12_001)])
     seen: list[tuple[str, int, int | None]] = []

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from triage.config import Config, ConfigError, load_config
+from triage.core.models import FailureMode
 from triage.errors import DatabaseUnavailable
-from triage.models import FailureMode
-from triage.service import Workspace
+from triage.service.workspace import Workspace
 
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -89,7 +89,7 @@ def test_a_path_is_covered_only_at_a_segment_boundary(cli: Cli) -> None:
 def test_origins_compare_as_httpx_sends_them() -> None:
     import httpx
 
-    from triage.ingest.origins import Origin, within
+    from triage.platforms.origins import Origin, within
 
     same = [
         ("HTTP://Example.COM:80/a", "http://example.com/b"),
@@ -270,7 +270,7 @@ def test_secrets_of_every_configured_source_are_masked(cli: Cli) -> None:
 
 
 def test_masking_rules() -> None:
-    from triage.secrets import Secrets
+    from triage.platforms.secrets import Secrets
 
     long = Secrets(["s3cr3t-value"])
     assert long.mask("a s3cr3t-value b xs3cr3t-valuex") == "a *** b x***x"

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from triage.cli import main
 from triage.config import load_config
-from triage.demo import build_workspace
-from triage.models import Lane
-from triage.service import Workspace
+from triage.core.models import Lane
+from triage.demo.workspace import build_workspace
+from triage.service.workspace import Workspace
 
 
 def test_demo_workspace_holds_a_triaged_week_with_history(tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from triage.demo_data import (
+from triage.demo import (
     DemoFailureMode,
     DemoVerdict,
     DemoWorkspace,
     build_demo,
     scale_records,
 )
-from triage.demo_data.vocab import (
+from triage.demo.vocab import (
     AGENT_TASKS,
     CHANNELS,
     CURRENCIES,
@@ -31,7 +31,7 @@ from triage.demo_data.vocab import (
     TIERS,
     TOUCHES,
 )
-from triage.ingest.native import parse_record
+from triage.platforms.native import parse_record
 
 END = date(2026, 11, 20)
 LAST_DAY = "sb-20261120-"
@@ -101,7 +101,7 @@ def test_another_seed_builds_another_week(ws: DemoWorkspace) -> None:
 def _digest_in_subprocess(hash_seed: str) -> str:
     code = (
         "import dataclasses, hashlib, json\n"
-        "from triage.demo_data import build_demo, scale_records\n"
+        "from triage.demo import build_demo, scale_records\n"
         "ws = build_demo(seed=3)\n"
         "blob = json.dumps([ws.records, [dataclasses.asdict(v) for v in ws.verdicts],"
         " list(scale_records(300, seed=3))], sort_keys=True)\n"

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from factories import BASE, make_item, refund_item
 
-from triage.engine import History, ModelHistory, Triager, audit_fraction
-from triage.models import Lane
-from triage.novelty import NoveltyIndex
+from triage.core.models import Lane
+from triage.core.novelty import NoveltyIndex
 from triage.rules import RuleSet, rules_from_files
+from triage.rules.triager import History, ModelHistory, Triager, audit_fraction
 
 SETTINGS = '[settings]\ndefault_lane = "scan"\naudit_rate = {rate}\n'
 

@@ -14,8 +14,9 @@ from markdown_it import MarkdownIt
 from sqlalchemy import select
 
 from triage.config import Config, load_config
-from triage.demo import build_workspace
-from triage.failure_model import (
+from triage.core.models import FailureMode, Outcome
+from triage.demo.workspace import build_workspace
+from triage.learn.failure_model import (
     ModeEvidence,
     ModeExample,
     add_mode,
@@ -26,8 +27,7 @@ from triage.failure_model import (
     retire_mode,
     trend_word,
 )
-from triage.models import FailureMode, Outcome
-from triage.service import NotALead, Workspace, shipped_rules_dir
+from triage.service.workspace import NotALead, Workspace, shipped_rules_dir
 from triage.storage.modes import Modes
 from triage.storage.tables import AuditRow
 

@@ -18,7 +18,7 @@ from servers import Received, Reply, serving
 
 from triage.config import load_config
 from triage.errors import ConfigError, SourceError
-from triage.ingest.http import read_http
+from triage.platforms.http import read_http
 
 
 def record(n: int, **fields: object) -> dict[str, object]:

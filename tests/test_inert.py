@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from triage.inert import inert, one_line
+from triage.core.inert import inert, one_line
 
 HOSTILE = "ok\x1b[2J\x1b]0;pwned\x07\x1b]52;c;Y2xpcA==\x07\u202eevil\x00\x9b31m[bold]x[/bold]"
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from triage.ingest import Batch, SourceError
-from triage.ingest.detect import FORMATS, detect_format, read_file_source
+from triage.platforms import Batch, SourceError
+from triage.platforms.detect import FORMATS, detect_format, read_file_source
 
 SOURCES = Path(__file__).parent / "fixtures" / "sources"
 SESSIONS = SOURCES / "openclaw" / "agents" / "main" / "sessions"

@@ -13,9 +13,9 @@ import pytest
 from servers import Received, Reply, serving
 from servers import Server as LocalServer
 
-from triage.ingest import Batch, SourceError
-from triage.ingest.http import read_http, retry_after
-from triage.models import Rejection
+from triage.core.models import Rejection
+from triage.platforms import Batch, SourceError
+from triage.platforms.http import read_http, retry_after
 
 API = "http://api.test/v1/items"
 
@@ -79,7 +79,7 @@ def ids(batches: list[Batch]) -> list[str]:
 @pytest.fixture
 def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     """Full jitter always draws its upper bound, so backoff waits can be asserted exactly."""
-    monkeypatch.setattr("triage.ingest.http.random.uniform", lambda low, high: high)
+    monkeypatch.setattr("triage.platforms.http.random.uniform", lambda low, high: high)
 
 
 def test_list_page() -> None:
@@ -282,7 +282,7 @@ def test_backoff_is_full_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
         draws.append((low, high))
         return 0.125
 
-    monkeypatch.setattr("triage.ingest.http.random.uniform", uniform)
+    monkeypatch.setattr("triage.platforms.http.random.uniform", uniform)
     server = Server(page({}, 500), page({}, 500), page({}, 500), page([]))
     _, sleeps = read(server, backoff=1.0)
     assert draws == [(0, 1.0), (0, 2.0), (0, 4.0)]
@@ -461,7 +461,7 @@ def test_real_local_server(local_server: LocalServer) -> None:
 def test_a_teams_own_endpoint_maps_by_configuration() -> None:
     import httpx as _httpx
 
-    from triage.ingest.http import read_http as _read
+    from triage.platforms.http import read_http as _read
 
     pages = {
         "/feed": {"result": {"rows": [{"uuid": "a-1", "when": "2026-11-20T10:00:00Z",

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from triage.ingest import Batch, SourceError
-from triage.ingest.jsonl import read_jsonl
-from triage.models import Rejection
+from triage.core.models import Rejection
+from triage.platforms import Batch, SourceError
+from triage.platforms.jsonl import read_jsonl
 
 
 def rec(n: int, **fields: Any) -> dict[str, Any]:
@@ -264,14 +264,14 @@ def test_a_single_file_that_vanishes_before_reading_raises_source_error(tmp_path
 
 
 def test_package_exports_readers_lazily() -> None:
-    import triage.ingest as ingest
-    from triage.ingest import native
+    import triage.platforms as ingest
+    from triage.platforms import native
 
     assert ingest.read_jsonl is read_jsonl
     assert ingest.parse_record is native.parse_record
     assert ingest.RecordError is native.RecordError
     code = (
-        "import sys, triage.ingest\n"
+        "import sys, triage.platforms\n"
         "assert 'httpx' not in sys.modules\n"
         "assert 'pydantic' not in sys.modules\n"
     )
@@ -293,7 +293,7 @@ def test_every_line_end_splits_lines(tmp_path: Path, end: bytes) -> None:
 
 
 def test_a_crlf_split_between_two_reads_is_one_line_end(tmp_path: Path) -> None:
-    from triage.ingest.lines import split_lines
+    from triage.platforms.lines import split_lines
 
     first = line(1).rstrip()
     data = first + b"\r\n" + line(2).rstrip() + b"\r\r\n"

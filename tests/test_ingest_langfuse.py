@@ -13,10 +13,10 @@ import httpx
 import pytest
 from servers import Received, Reply, serving
 
-from triage.config_schema import SourceConfig
-from triage.ingest import Batch, SourceError
-from triage.ingest.langfuse import read_langfuse
-from triage.models import Item, Rejection, ToolCall, Turn
+from triage.config.schema import SourceConfig
+from triage.core.models import Item, Rejection, ToolCall, Turn
+from triage.platforms import Batch, SourceError
+from triage.platforms.langfuse import read_langfuse
 
 HOST = "https://langfuse.test"
 OBS = f"{HOST}/api/public/v2/observations"
@@ -130,7 +130,7 @@ def page(records: list[Any], cursor: str | None = None) -> httpx.Response:
 @pytest.fixture
 def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     """Full jitter draws its upper bound, so backoff waits can be asserted exactly."""
-    monkeypatch.setattr("triage.ingest.retry.random.uniform", lambda low, high: high)
+    monkeypatch.setattr("triage.platforms.retry.random.uniform", lambda low, high: high)
 
 
 # --- v2: mapping ------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from triage.config_schema import SourceConfig
-from triage.ingest import Batch, SourceError
-from triage.ingest.langsmith import SELECT, read_langsmith
-from triage.models import Item, Rejection, ToolCall, Turn
+from triage.config.schema import SourceConfig
+from triage.core.models import Item, Rejection, ToolCall, Turn
+from triage.platforms import Batch, SourceError
+from triage.platforms.langsmith import SELECT, read_langsmith
 
 HOST = "https://smith.test"
 SESSIONS = f"{HOST}/api/v1/sessions"
@@ -134,7 +134,7 @@ def short(batches: list[Batch]) -> list[int]:
 
 @pytest.fixture
 def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("triage.ingest.retry.random.uniform", lambda low, high: high)
+    monkeypatch.setattr("triage.platforms.retry.random.uniform", lambda low, high: high)
 
 
 def test_project_lookup_and_cursor_paging() -> None:

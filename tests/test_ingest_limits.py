@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 from factories import record
 
-from triage.ingest.common import Context
-from triage.ingest.detect import read_file_source
-from triage.ingest.jsonl import read_jsonl
-from triage.ingest.lines import DEFAULT_MAX_RECORD_BYTES, split_lines
-from triage.ingest.otlp import read_otlp
-from triage.ingest.promptfoo import read_promptfoo
-from triage.models import Item, Rejection
+from triage.core.models import Item, Rejection
+from triage.platforms.common import Context
+from triage.platforms.detect import read_file_source
+from triage.platforms.jsonl import read_jsonl
+from triage.platforms.lines import DEFAULT_MAX_RECORD_BYTES, split_lines
+from triage.platforms.otlp import read_otlp
+from triage.platforms.promptfoo import read_promptfoo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,7 +130,7 @@ CHILD = textwrap.dedent(
     """
     import json, resource, sys
     from pathlib import Path
-    from triage.ingest.jsonl import read_jsonl
+    from triage.platforms.jsonl import read_jsonl
     ids, rejected = [], []
     for batch in read_jsonl(Path(sys.argv[1]), source="f"):
         ids += [item.id for item in batch.items]

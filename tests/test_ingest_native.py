@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.ingest.native import RecordError, parse_record
-from triage.ingest.surrogates import unpaired_surrogate
-from triage.models import Item, ToolCall, Turn
+from triage.core.models import Item, ToolCall, Turn
+from triage.platforms.native import RecordError, parse_record
+from triage.platforms.surrogates import unpaired_surrogate
 
 
 def record(**fields: Any) -> dict[str, Any]:
@@ -380,7 +380,7 @@ def test_near_valid_records_only_ever_raise_record_error(
 def test_nul_in_an_identifier_is_rejected() -> None:
     import pytest
 
-    from triage.ingest.native import RecordError, parse_record
+    from triage.platforms.native import RecordError, parse_record
 
     record = {
         "id": "a\x00b", "created_at": "2026-11-20T10:00:00Z", "agent": "bot",

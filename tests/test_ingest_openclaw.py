@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.ingest.detect import read_file_source
-from triage.models import Item, Rejection, ToolCall, Turn
+from triage.core.models import Item, Rejection, ToolCall, Turn
+from triage.platforms.detect import read_file_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources" / "openclaw"
 SESSIONS = FIXTURES / "agents" / "main" / "sessions"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.ingest.detect import read_file_source
-from triage.ingest.otlp_content import any_value, attributes
-from triage.models import Item, Rejection, ToolCall, Turn
+from triage.core.models import Item, Rejection, ToolCall, Turn
+from triage.platforms.detect import read_file_source
+from triage.platforms.otlp_content import any_value, attributes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources" / "otlp"
 AGENT_TRACE = FIXTURES / "agent_trace.jsonl"

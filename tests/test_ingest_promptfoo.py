@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.ingest.detect import read_file_source
-from triage.models import Item, Rejection
+from triage.core.models import Item, Rejection
+from triage.platforms.detect import read_file_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources" / "promptfoo"
 V3 = FIXTURES / "results_v3.json"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from triage.jsonio import NonFiniteNumber, dumps_sorted, non_finite, parse
+from triage.core.jsonio import NonFiniteNumber, dumps_sorted, non_finite, parse
 
 JSON_VALUES = st.recursive(
     st.none()

@@ -11,7 +11,7 @@ from factories import record, write_jsonl
 from servers import Received, Reply, serving
 
 from triage.config import load_config
-from triage.service import Workspace
+from triage.service.workspace import Workspace
 from triage.storage import source_state
 
 
@@ -56,7 +56,7 @@ def test_an_interrupted_pull_resumes_at_the_last_stored_page(
         f'[sources.helpdesk]\nkind = "http"\nurl = "{base}/items"\n'
         '[sources.local]\nkind = "jsonl"\npath = "local.jsonl"\n'
     )
-    monkeypatch.setattr("triage.ingest.http.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("triage.platforms.http.time.sleep", lambda seconds: None)
     ws = Workspace.open(load_config(str(tmp_path / "triage.toml")))
     try:
         first = ws.pull()  # every configured source

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triage.novelty import NoveltyIndex, normalize
+from triage.core.novelty import NoveltyIndex, normalize
 
 
 def test_normalize_folds_case_digits_and_space() -> None:

@@ -15,10 +15,10 @@ from factories import make_item
 from sqlalchemy import func, select, text
 
 from triage.config import Config
+from triage.core.models import FailureMode, Outcome, QueueFilter
 from triage.errors import InvalidInput, NotFound
-from triage.models import FailureMode, Outcome, QueueFilter
-from triage.rule_changes import edit_rule
-from triage.service import Workspace, shipped_rules_dir
+from triage.learn.rule_changes import edit_rule
+from triage.service.workspace import Workspace, shipped_rules_dir
 from triage.storage import audit, source_state
 from triage.storage.engine import writing
 from triage.storage.modes import Modes

@@ -16,7 +16,7 @@ import pytest
 from clitools import Cli, make_cli
 from factories import record, write_jsonl
 
-from triage.ingest.native import parse_record
+from triage.platforms.native import parse_record
 from triage.storage.store import Store
 
 

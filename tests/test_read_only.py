@@ -23,9 +23,9 @@ from factories import record, write_jsonl
 from sqlalchemy import create_engine, text
 
 from triage.config import Config
+from triage.core.models import Outcome
 from triage.errors import DatabaseReadOnly
-from triage.models import Outcome
-from triage.service import Workspace
+from triage.service.workspace import Workspace
 
 READING = [
     [],

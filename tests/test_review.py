@@ -8,9 +8,9 @@ import pytest
 from factories import record, write_jsonl
 
 from triage.config import Config
-from triage.models import Lane, Outcome, QueueFilter, QueueKey
-from triage.review import QueueView, Sitting, estimate_minutes, plan_session
-from triage.service import Workspace, shipped_rules_dir
+from triage.core.models import Lane, Outcome, QueueFilter, QueueKey
+from triage.service.review import QueueView, Sitting, estimate_minutes, plan_session
+from triage.service.workspace import Workspace, shipped_rules_dir
 
 MINUTES = {"deep": 5.0, "scan": 1.0, "pass": 0.0}
 

@@ -9,9 +9,9 @@ import pytest
 from factories import record, write_jsonl
 
 from triage.config import Config
-from triage.rule_changes import activate_rule, add_shadow_rule, edit_rule
+from triage.learn.rule_changes import activate_rule, add_shadow_rule, edit_rule
 from triage.rules import RulesError, load_rules
-from triage.service import NotALead, Workspace, shipped_rules_dir
+from triage.service.workspace import NotALead, Workspace, shipped_rules_dir
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 from factories import record, write_jsonl
 
 from triage.config import Config
-from triage.models import Outcome
-from triage.rule_stats import rule_records
-from triage.service import Workspace, shipped_rules_dir
+from triage.core.models import Outcome
+from triage.learn.rule_stats import rule_records
+from triage.service.workspace import Workspace, shipped_rules_dir
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from triage.rules.edit import (
     toml_string,
     write_files,
 )
-from triage.service import shipped_rules_dir
+from triage.service.workspace import shipped_rules_dir
 
 
 @pytest.fixture

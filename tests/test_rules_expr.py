@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from triage.models import Item, Novelty, ToolCall
+from triage.core.models import Item, Novelty, ToolCall
+from triage.core.signals import SIGNALS, compute_signals
 from triage.rules import ConditionError, compile_condition
-from triage.signals import SIGNALS, compute_signals
 
 OUTPUT = "We GUARANTEE a full refund of 250 EUR within two days."
 

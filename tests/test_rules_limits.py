@@ -17,7 +17,7 @@ from triage.config import Config
 from triage.rules import RulesError, check_rules, load_rules, rules_from_files
 from triage.rules.edit import set_rule_field
 from triage.rules.limits import MAX_DEPTH, MAX_RULES, MAX_TERMS
-from triage.service import Workspace, shipped_rules_dir
+from triage.service.workspace import Workspace, shipped_rules_dir
 
 AND_330 = " and ".join(f"meta.a{n} == {n}" for n in range(330))
 PLUS_330 = " + ".join(f"meta.a{n}" for n in range(330)) + " > 0"

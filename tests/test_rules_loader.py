@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triage.models import Lane
+from triage.core.models import Lane
 from triage.rules import (
     ConditionError,
     Rule,

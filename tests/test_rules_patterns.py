@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from triage.rules import check_rules, compile_condition
 from triage.rules.patterns import PatternError, compile_pattern
-from triage.service import shipped_rules_dir
+from triage.service.workspace import shipped_rules_dir
 
 CATASTROPHIC = "a" * 40 + "!"
 

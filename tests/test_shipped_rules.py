@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from triage.models import Item, Lane, Novelty, ToolCall
+from triage.core.models import Item, Lane, Novelty, ToolCall
+from triage.core.signals import SIGNALS, compute_signals
 from triage.rules import RuleSet, check_rules, load_rules
 from triage.rules.checks import RULE_KEYS, SETTINGS_KEYS
 from triage.rules.values import FUNCTIONS
-from triage.signals import SIGNALS, compute_signals
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 README = RULES / "README.md"
@@ -357,7 +357,7 @@ def test_disabled_example_rule_is_valid_but_not_applied(shipped: RuleSet) -> Non
 
 
 def test_failure_modes_named_by_rules_exist_in_the_demo_failure_model(shipped: RuleSet) -> None:
-    failure_modes = pytest.importorskip("triage.demo_data.failure_modes")
+    failure_modes = pytest.importorskip("triage.demo.failure_modes")
     known = {mode.id for mode in failure_modes.FAILURE_MODES}
     named = {mode for rule in shipped.rules for mode in rule.failure_modes}
     assert named <= known, named - known

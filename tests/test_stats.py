@@ -10,9 +10,9 @@ import pytest
 from factories import record, write_jsonl
 
 from triage.config import Config
-from triage.models import ItemFact, Lane, Outcome, ReviewFact
-from triage.service import Workspace
-from triage.stats import StatRow, compute_stats, period_of, trend
+from triage.core.models import ItemFact, Lane, Outcome, ReviewFact
+from triage.learn.stats import StatRow, compute_stats, period_of, trend
+from triage.service.workspace import Workspace
 
 DAY = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # a Monday, ISO week 47
 

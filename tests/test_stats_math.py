@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from triage.stats_math import wilson_interval
+from triage.learn.stats_math import wilson_interval
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from factories import make_item
 from sqlalchemy import text
 
-from triage.models import Decision, FailureMode, Lane, Novelty, Reason
+from triage.core.models import Decision, FailureMode, Lane, Novelty, Reason
 from triage.storage.reviews import Reviews
 from triage.storage.store import Store
 

@@ -14,14 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from test_backtest import fail_ids, handoff, open_workspace, rules_copy, seed
 
-from triage.accept import apply_suggestion, dismiss_suggestion
-from triage.models import ItemFact, Lane, ReviewFact
-from triage.rules import check_rules, load_rules
-from triage.service import NotALead, Workspace, shipped_rules_dir
-from triage.storage.engine import writing
-from triage.storage.suggestions import SuggestionLog
-from triage.storage.tables import AuditRow, SuggestionDecisionRow
-from triage.suggest import (
+from triage.core.models import ItemFact, Lane, ReviewFact
+from triage.learn.accept import apply_suggestion, dismiss_suggestion
+from triage.learn.suggest import (
     AddRule,
     SetField,
     Suggestion,
@@ -30,6 +25,11 @@ from triage.suggest import (
     propose,
     suggest,
 )
+from triage.rules import check_rules, load_rules
+from triage.service.workspace import NotALead, Workspace, shipped_rules_dir
+from triage.storage.engine import writing
+from triage.storage.suggestions import SuggestionLog
+from triage.storage.tables import AuditRow, SuggestionDecisionRow
 
 RULES = load_rules(shipped_rules_dir())
 WHERE = [(Lane.DEEP, False), (Lane.SCAN, False), (Lane.SCAN, True), (Lane.PASS, False)]

@@ -12,8 +12,8 @@ import pytest
 from clitools import Cli, make_cli
 from factories import make_item, record, write_jsonl
 
+from triage.core.models import Outcome, VerdictRecord
 from triage.errors import ReviewedMeanwhile
-from triage.models import Outcome, VerdictRecord
 from triage.storage.reviews import Expect, Reviews
 from triage.storage.store import Store
 
@@ -90,8 +90,8 @@ def test_a_retry_of_the_same_verdict_is_not_a_conflict(db_url: str) -> None:
 
 def test_the_sitting_passes_what_was_shown(db_url: str) -> None:
     from triage.config import Config
-    from triage.review import Sitting
-    from triage.service import Workspace, shipped_rules_dir
+    from triage.service.review import Sitting
+    from triage.service.workspace import Workspace, shipped_rules_dir
 
     ws = Workspace.open(Config(db_url, shipped_rules_dir(), "ana"))
     ((pk, _),) = ws.store.write_items([make_item(1)]).changed
@@ -125,7 +125,7 @@ def test_the_command_line_records_corrections_unless_told_what_was_seen(cli: Cli
 
 def test_a_refused_verdict_creates_no_failure_modes(db_url: str) -> None:
     from triage.config import Config
-    from triage.service import Workspace, shipped_rules_dir
+    from triage.service.workspace import Workspace, shipped_rules_dir
 
     ws = Workspace.open(Config(db_url, shipped_rules_dir(), "ana"))
     ((pk, _),) = ws.store.write_items([make_item(1)]).changed

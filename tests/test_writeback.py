@@ -15,11 +15,9 @@ import pytest
 from sqlalchemy import text
 
 from triage.config import Config
-from triage.config_schema import SourceConfig
-from triage.models import Item, Outcome, VerdictRecord
-from triage.service import Workspace
-from triage.storage.outbox import Outbox, OutboxCounts
-from triage.writeback import (
+from triage.config.schema import SourceConfig
+from triage.core.models import Item, Outcome, VerdictRecord
+from triage.platforms.writeback import (
     feedback_payload,
     next_attempt_at,
     platform_id,
@@ -28,6 +26,8 @@ from triage.writeback import (
     request_for,
     score_payload,
 )
+from triage.service.workspace import Workspace
+from triage.storage.outbox import Outbox, OutboxCounts
 
 PK, SK = "pk-lf-public-4242", "sk-lf-secret-9876"
 LS_KEY = "lsv2_sk_very_secret_5555"

@@ -36,7 +36,7 @@ class Refused(TriageError, PermissionError):
 class ReviewedMeanwhile(Refused):
     """A verdict was recorded (or undone) on the item by someone else after it was
     shown to this reviewer; nothing was written. ``current`` is the verdict now in
-    force (a :class:`triage.models.VerdictRecord`, or ``None`` after an undo), so the
+    force (a :class:`triage.core.models.VerdictRecord`, or ``None`` after an undo), so the
     caller can show it and let the reviewer decide to record theirs as a correction."""
 
     def __init__(self, message: str, current: object | None = None) -> None:

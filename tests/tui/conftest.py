@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 
 from triage.config import Config
-from triage.demo import build_workspace
+from triage.demo.workspace import build_workspace
 from triage.tui.app import TriageApp, make_app
 
 DEMO_END = date(2026, 11, 20)

@@ -12,7 +12,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
 
-from triage.inert import inert
+from triage.core.inert import inert
 from triage.tui.widgets.agent_text import LONG_LINE, AgentText, wrap_line
 
 RAW_CONTROLS = ("\x1b", "\x07", "\x00", "\x9b", "\u202e")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.widgets import Input
 from tui.conftest import until
 
-from triage.models import Lane
+from triage.core.models import Lane
 from triage.tui.app import TriageApp
 from triage.tui.screens.item import ItemScreen
 from triage.tui.screens.modals import FailureModePicker
@@ -224,7 +224,7 @@ async def test_help_lists_the_live_keys(app_factory: Callable[..., TriageApp]) -
 async def test_a_verdict_recorded_elsewhere_is_not_doubled(
     app_factory: Callable[..., TriageApp],
 ) -> None:
-    from triage.models import Outcome
+    from triage.core.models import Outcome
 
     app = app_factory()
     async with app.run_test(size=(120, 36)) as pilot:

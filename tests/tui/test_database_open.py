@@ -10,9 +10,9 @@ from tui.conftest import until
 from tui.test_app import queue_ready
 
 from triage.config import Config
+from triage.core.models import Outcome
 from triage.errors import DatabaseReadOnly
-from triage.models import Outcome
-from triage.service import Workspace, shipped_rules_dir
+from triage.service.workspace import Workspace, shipped_rules_dir
 from triage.tui.app import make_app
 from triage.tui.screens.queue import QueueScreen
 

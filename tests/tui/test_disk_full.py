@@ -20,9 +20,9 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from tui.conftest import until
 from tui.test_app import open_first_deep
 
+from triage.core.models import FailureMode, Lane, Outcome, QueueFilter
 from triage.errors import DatabaseFull
-from triage.models import FailureMode, Lane, Outcome, QueueFilter
-from triage.service import Workspace
+from triage.service.workspace import Workspace
 from triage.tui.app import TriageApp
 from triage.tui.screens.item import ItemScreen
 from triage.tui.screens.modals import FailureModePicker, NoteEditor

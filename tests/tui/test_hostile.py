@@ -25,8 +25,8 @@ from tui.conftest import until
 from tui.test_app import queue_ready
 
 from triage.config import Config
-from triage.models import FailureMode, Outcome
-from triage.service import Workspace
+from triage.core.models import FailureMode, Outcome
+from triage.service.workspace import Workspace
 from triage.tui.app import TriageApp
 from triage.tui.screens.failure_model import FailureModelScreen
 from triage.tui.screens.help import HelpScreen

@@ -13,8 +13,8 @@ from tui.conftest import until
 from tui.test_app import queue_ready
 
 from triage.config import Config
-from triage.models import Outcome
-from triage.service import Workspace, shipped_rules_dir
+from triage.core.models import Outcome
+from triage.service.workspace import Workspace, shipped_rules_dir
 from triage.tui.app import TriageApp, make_app
 from triage.tui.screens.failure_model import FailureModelScreen
 from triage.tui.screens.rules import RulesScreen

@@ -10,8 +10,8 @@ from tui.conftest import until
 from tui.test_app import open_first_deep
 
 from triage.config import Config
-from triage.models import Outcome
-from triage.service import Workspace
+from triage.core.models import Outcome
+from triage.service.workspace import Workspace
 from triage.tui.app import TriageApp
 
 

@@ -11,7 +11,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.message import Message
 
-from triage.models import Lane, QueueEntry
+from triage.core.models import Lane, QueueEntry
 from triage.tui.widgets.queue_list import QueueList
 
 BASE = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)

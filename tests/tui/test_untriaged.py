@@ -8,7 +8,7 @@ from factories import record
 from tui.conftest import until
 
 from triage.config import Config
-from triage.ingest.native import parse_record
+from triage.platforms.native import parse_record
 from triage.storage.store import Store
 from triage.tui.app import TriageApp
 from triage.tui.screens.queue import QueueScreen

@@ -1,4 +1,4 @@
-"""The ``triage`` command line: a thin layer over :class:`triage.service.Workspace`.
+"""The ``triage`` command line: a thin layer over :class:`triage.service.workspace.Workspace`.
 
 Heavy imports (SQLModel, rapidfuzz, httpx) happen inside the commands that need
 them, so ``triage --help`` stays instant. Listing commands take ``--json``;

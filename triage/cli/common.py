@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from triage.config import Config
-    from triage.service import Workspace
+    from triage.service.workspace import Workspace
 
 
 class CliError(click.ClickException):
@@ -66,7 +66,7 @@ def workspace(
     was refused, say so on stderr (the last good rules stay in force). A command
     that records anything passes ``write``: on a database that can only be read it
     then stops at once with ``error: … is read-only …``; reading commands work there."""
-    from triage.service import Workspace
+    from triage.service.workspace import Workspace
 
     ws = Workspace.open(load_config(ctx), write=write)
     try:
@@ -122,7 +122,7 @@ def console(*, err: bool = False) -> Console:
 
 def parse_day(value: str | None) -> date | None:
     """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC), as a click option value."""
-    from triage.presentation import parse_day as parse
+    from triage.core.presentation import parse_day as parse
 
     try:
         return parse(value)

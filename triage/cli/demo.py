@@ -30,7 +30,7 @@ def demo(ctx: click.Context, directory: Path | None, days: int, per_day: int, se
     database is never touched."""
     from triage.cli.common import open_app_or_overview
     from triage.cli.inspect import show_overview
-    from triage.demo import build_workspace
+    from triage.demo.workspace import build_workspace
 
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="triage-demo-"))

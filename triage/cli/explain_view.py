@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
-from triage.inert import one_line
-from triage.presentation import LANE_STYLE
-from triage.service import Explanation
+from triage.core.inert import one_line
+from triage.core.presentation import LANE_STYLE
+from triage.service.workspace import Explanation
 
 
 def _value(value: Any) -> str:

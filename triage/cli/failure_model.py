@@ -36,7 +36,7 @@ def failure_model() -> None:
 @click.pass_context
 def export(ctx: click.Context, output: Path | None) -> None:
     """The failure model as one markdown document an owner can read."""
-    from triage.failure_model import export_markdown
+    from triage.learn.failure_model import export_markdown
 
     with workspace(ctx, write=False, announce_rules=False) as ws:
         document = export_markdown(ws)
@@ -129,8 +129,8 @@ def add(
     reviewer: str | None,
 ) -> None:
     """Add the failure mode ID."""
-    from triage.failure_model import add_mode
-    from triage.models import FailureMode
+    from triage.core.models import FailureMode
+    from triage.learn.failure_model import add_mode
 
     mode = FailureMode(
         id=mode_id, title=title, task_type=task_type, description=description, look_for=look_for
@@ -161,7 +161,7 @@ def edit(
     reviewer: str | None,
 ) -> None:
     """Change the failure mode ID (only the fields given)."""
-    from triage.failure_model import UNCHANGED, edit_mode
+    from triage.learn.failure_model import UNCHANGED, edit_mode
 
     if title is None and description is None and look_for is None and task_type is None:
         raise click.UsageError(
@@ -207,7 +207,7 @@ def reactivate(ctx: click.Context, mode_id: str, reason: str, reviewer: str | No
 def _set_status(
     ctx: click.Context, mode_id: str, status: str, *, reason: str, reviewer: str | None
 ) -> None:
-    from triage.failure_model import reactivate_mode, retire_mode
+    from triage.learn.failure_model import reactivate_mode, retire_mode
 
     change = retire_mode if status == "retired" else reactivate_mode
     with workspace(ctx, write=True, announce_rules=False) as ws:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from triage.cli.common import console, emit_json, parse_day, workspace
-from triage.presentation import LANE_STYLE
+from triage.core.presentation import LANE_STYLE
 
 
 def show_overview(ctx: click.Context) -> None:
@@ -48,7 +48,7 @@ def show_overview(ctx: click.Context) -> None:
 @click.pass_context
 def queue(ctx: click.Context, lane: str | None, day: str | None, limit: int, as_json: bool) -> None:
     """Triaged items with their lane and first reason, most severe first."""
-    from triage.models import Lane
+    from triage.core.models import Lane
 
     with workspace(ctx, write=False) as ws:
         entries = ws.queue(lane=Lane(lane) if lane else None, day=parse_day(day), limit=limit)
@@ -95,7 +95,7 @@ def _queue_table(entries: list[Any], width: int) -> Any:
     from rich.table import Table
     from rich.text import Text
 
-    from triage.inert import one_line
+    from triage.core.inert import one_line
 
     cells = [
         (

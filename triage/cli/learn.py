@@ -11,8 +11,8 @@ from triage.cli.common import CliError, console, emit_json, workspace
 from triage.cli.output import say
 
 if TYPE_CHECKING:
-    from triage.backtest import BacktestResult
-    from triage.suggest import Suggestion
+    from triage.learn.backtest import BacktestResult
+    from triage.learn.suggest import Suggestion
 
 
 @click.command("backtest")
@@ -29,7 +29,7 @@ def backtest_command(ctx: click.Context, directory: Path, days: int | None, as_j
     many change lane, which known failures the draft would pass (escapes), which
     items newly go deep, and reviewer minutes per day before and after.
     """
-    from triage.backtest import backtest
+    from triage.learn.backtest import backtest
     from triage.rules import RulesError, load_rules
 
     try:
@@ -52,7 +52,7 @@ def show_backtest(result: BacktestResult, *, title: str) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from triage.backtest import LANES, matrix
+    from triage.learn.backtest import LANES, matrix
 
     out = console()
     if not result.items:
@@ -107,8 +107,8 @@ def suggest_command(
     in the audit log and re-triages; --dismiss ID --reason TEXT hides it until its
     evidence changes. Both are for leads.
     """
-    from triage.accept import apply_suggestion, dismiss_suggestion
-    from triage.suggest import SuggestionError, suggest
+    from triage.learn.accept import apply_suggestion, dismiss_suggestion
+    from triage.learn.suggest import SuggestionError, suggest
 
     if apply_id and dismiss_id:
         raise click.UsageError("give --apply or --dismiss, not both")

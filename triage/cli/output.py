@@ -2,7 +2,7 @@
 
 Every human-readable line the commands print goes through :func:`say` or through
 the console from :func:`console`. Both pass all text through
-:func:`triage.inert.inert` on its way out, so an id, task type, note, rule text or
+:func:`triage.core.inert.inert` on its way out, so an id, task type, note, rule text or
 error message that came from an agent, a platform or a user file can never act
 on the terminal (no escape sequences, no C1 controls, no bidi overrides), and
 nothing is parsed as rich markup or ``:emoji:`` codes: ``[bold red]`` prints as
@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from triage.inert import inert
+from triage.core.inert import inert
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -135,7 +135,7 @@ def _parse_since(value: str | None) -> Any:
 def _print_report(result: Any, *, triaged: bool) -> None:
     from rich.text import Text
 
-    from triage.inert import one_line
+    from triage.core.inert import one_line
 
     out = console()
     out.print(
@@ -165,7 +165,7 @@ def _print_report(result: Any, *, triaged: bool) -> None:
 
 
 def _lane(name: str) -> Any:
-    from triage.models import Lane
+    from triage.core.models import Lane
 
     return Lane(name)
 
@@ -211,8 +211,8 @@ def push(ctx: click.Context, as_json: bool, due_only: bool) -> None:
     write_back = true) and report what is still pending and why."""
     from datetime import UTC, datetime
 
+    from triage.platforms.writeback import push as send
     from triage.storage.outbox import Outbox
-    from triage.writeback import push as send
 
     with workspace(ctx, write=True, announce_rules=False) as ws:
         if not due_only:

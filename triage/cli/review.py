@@ -43,7 +43,7 @@ def verdict(
     --expect says which verdict you saw: then, if another has been recorded (or
     undone) since, nothing is written and the command exits 1 naming it.
     """
-    from triage.models import Outcome
+    from triage.core.models import Outcome
     from triage.storage.reviews import UNCHECKED, Expect
 
     if outcome is None:

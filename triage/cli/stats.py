@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 import click
 
 from triage.cli.common import console, emit_json, workspace
-from triage.presentation import LANE_STYLE
+from triage.core.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from triage.stats import StatRow
+    from triage.learn.stats import StatRow
 
 HEADERS = {"task_type": "task type", "lane": "lane", "agent": "agent", "model": "model"}
 
 
 def _parse_by(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
-    from triage.stats import KEYS
+    from triage.learn.stats import KEYS
 
     keys = tuple(part.strip() for part in value.split(",") if part.strip())
     unknown = [k for k in keys if k not in KEYS]
@@ -56,7 +56,7 @@ def stats(
     """Per task type and lane (or agent, model version, day or week): items,
     reviewed, failures, the failure rate with its 95% Wilson interval, the escape
     rate of pass from audit samples, and reviewer minutes."""
-    from triage.stats import compute_stats
+    from triage.learn.stats import compute_stats
 
     since = None
     if days is not None:
@@ -127,11 +127,11 @@ def fit_table(columns: list[Column], rows: list[list[Cell]], width: int) -> Tabl
     """One line per row at any ``width``: fixed columns keep their size, and the
     widest flexible columns are cut until the table fits (rich would rather squash
     every column or drop some). Every cell is shown as plain text after
-    :func:`~triage.inert.one_line`."""
+    :func:`~triage.core.inert.one_line`."""
     from rich.table import Table
     from rich.text import Text
 
-    from triage.inert import one_line
+    from triage.core.inert import one_line
 
     flat = [[one_line(text, 200) for text, _ in row] for row in rows]
     sizes = [

@@ -2,7 +2,7 @@
 
 A rule folder holds ``*.toml`` files of ``[[rule]]`` entries (and at most one
 ``[settings]`` table). Each rule's ``when`` is a condition over the names in
-:data:`triage.signals.SIGNALS`, compiled once into a plain Python function.
+:data:`triage.core.signals.SIGNALS`, compiled once into a plain Python function.
 Patterns are matched in linear time (:mod:`triage.rules.patterns`), and every
 size is bounded (:mod:`triage.rules.limits`), so no rule can hang or crash a
 pull: whatever a folder holds, loading it gives a rule set or a

@@ -9,7 +9,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
-from triage.models import Lane
+from triage.core.models import Lane
 from triage.rules.expr import ConditionError, compile_condition
 from triage.rules.layout import Block, Layout, scan
 from triage.rules.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_RULES, toml_nesting

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from triage.core.signals import SIGNALS
 from triage.rules import values as v
 from triage.rules.names import (
     ALIASES,
@@ -23,7 +24,6 @@ from triage.rules.patterns import Pattern, PatternError, compile_pattern
 from triage.rules.prefilter import lowered, required_words
 from triage.rules.source import ConditionError, Source
 from triage.rules.values import Evaluator, Signals
-from triage.signals import SIGNALS
 
 _LITERAL_TYPES = (str, int, float, bool, type(None))
 _NO_SIGNALS: Signals = {}

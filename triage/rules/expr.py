@@ -1,7 +1,7 @@
 """The condition language: a rule's ``when``, compiled into a plain Python function.
 
 A condition is a Python-like boolean expression over the names in
-:data:`triage.signals.SIGNALS`, plus ``=~`` for a case-insensitive regex
+:data:`triage.core.signals.SIGNALS`, plus ``=~`` for a case-insensitive regex
 search. It is parsed with :mod:`ast` and turned, node by node, into nested
 closures (:mod:`triage.rules.compiler`); only the node types handled there are
 accepted, and the text is never handed to ``eval``, ``exec`` or ``compile``.

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.core.models import Lane
 from triage.errors import TriageError
-from triage.models import Lane
 from triage.rules.expr import Condition, Evaluator, compile_condition
 
 _TASK = "task_type"

@@ -11,9 +11,9 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
+from triage.core.signals import SIGNALS
 from triage.rules import values as v
 from triage.rules.values import Evaluator, Signals
-from triage.signals import SIGNALS
 
 ALIASES: dict[str, Any] = {"true": True, "false": False, "null": None}
 """Lower-case spellings accepted for Python's ``True``, ``False`` and ``None``."""

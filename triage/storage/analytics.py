@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from triage.models import ItemFact, Lane, ReviewFact
+from triage.core.models import ItemFact, Lane, ReviewFact
 from triage.storage.convert import utc
 from triage.storage.reviews import _in_force, verdict_modes_t
 from triage.storage.tables import DecisionRow, ItemRow

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from triage.core.jsonio import dumps_sorted, loads
 from triage.errors import ConfigError, StorageError
-from triage.jsonio import dumps_sorted, loads
 from triage.storage import seal
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from triage.jsonio import dumps_sorted, loads
-from triage.models import Decision, Item, Lane, Novelty, Reason, ToolCall, Turn
+from triage.core.jsonio import dumps_sorted, loads
+from triage.core.models import Decision, Item, Lane, Novelty, Reason, ToolCall, Turn
 
 
 def now() -> datetime:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
 
-from triage import jsonio
+from triage.core import jsonio
 from triage.errors import DatabaseReadOnly, DatabaseUnavailable, StorageError
 from triage.storage import failures, urls
 

@@ -23,8 +23,8 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import aliased
 
+from triage.core.models import FailureMode, Lane
 from triage.errors import NotFound
-from triage.models import FailureMode, Lane
 from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing

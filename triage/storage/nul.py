@@ -2,7 +2,7 @@
 
 PostgreSQL ``text`` cannot hold U+0000, and a NUL in a name is never meant. So
 that both backends behave the same, every write and lookup outside item ingest
-follows one rule per kind of value (items follow :mod:`triage.ingest.common`:
+follows one rule per kind of value (items follow :mod:`triage.platforms.common`:
 a NUL in an id or name refuses the record, bodies keep it exactly):
 
 - **Names and ids** (a reviewer's or lead's name, a failure-mode id, a task

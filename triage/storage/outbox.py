@@ -76,7 +76,7 @@ class OutboxCounts:
 class Outbox:
     """Reads and writes of the write-back queue. ``mask`` is applied to every error
     text and note before it is stored (write-back passes
-    :meth:`triage.secrets.Secrets.mask`, so an echoed credential is never stored)."""
+    :meth:`triage.platforms.secrets.Secrets.mask`, so an echoed credential is never stored)."""
 
     def __init__(self, engine: Engine, *, mask: Callable[[str], str] | None = None) -> None:
         self.engine = engine

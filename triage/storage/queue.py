@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, false, func, or_, select
 
-from triage.models import DONE, Lane, QueueEntry, QueueFilter, QueueKey, first_reason
+from triage.core.models import DONE, Lane, QueueEntry, QueueFilter, QueueKey, first_reason
 from triage.storage.convert import utc
 from triage.storage.nul import has_nul
 from triage.storage.tables import DecisionRow, ItemRow

@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from triage.core.models import FailureMode, VerdictRecord
 from triage.errors import NotFound, ReviewedMeanwhile
-from triage.models import FailureMode, VerdictRecord
 from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from triage.jsonio import dumps_sorted
+from triage.core.jsonio import dumps_sorted
 from triage.storage.convert import utc
 from triage.storage.tables import (
     FailureModeRow,

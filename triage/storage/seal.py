@@ -11,7 +11,7 @@ noticing. The key comes from, in order:
    visibly not random (few distinct bytes) is refused with a :class:`ConfigError`.
    ``python -c "import secrets; print(secrets.token_hex(32))"`` makes one.
 2. The key file ``audit.key`` in the user config directory
-   (:func:`triage.locations.audit_key_path`), created on first use: 32 random bytes
+   (:func:`triage.config.locations.audit_key_path`), created on first use: 32 random bytes
    as hex, written atomically with owner-only permissions (0600, in a 0700
    directory). A key file others may read is refused.
 
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from triage.core.jsonio import dumps_sorted
 from triage.errors import ConfigError
-from triage.jsonio import dumps_sorted
 
 ENV = "TRIAGE_AUDIT_KEY"
 """The environment variable a team's shared key comes from."""
@@ -113,7 +113,7 @@ def _decode(value: str) -> bytes | None:
 def load_key(*, create: bool) -> AuditKey | None:
     """The key in force: ``TRIAGE_AUDIT_KEY`` when set, else the key file. A missing
     key file is created when ``create`` (the first sealing write), else ``None``."""
-    from triage.locations import audit_key_path
+    from triage.config.locations import audit_key_path
 
     value = os.environ.get(ENV)
     if value is not None:
@@ -128,7 +128,7 @@ def load_key(*, create: bool) -> AuditKey | None:
 
 def key_source() -> str:
     """Where a key would come from here (for messages when there is none)."""
-    from triage.locations import audit_key_path
+    from triage.config.locations import audit_key_path
 
     return ENV if ENV in os.environ else str(audit_key_path())
 

@@ -1,6 +1,6 @@
 """The storage service: every query triage runs lives here, behind plain methods.
 
-Callers hand in and get back domain objects (:mod:`triage.models`) and small
+Callers hand in and get back domain objects (:mod:`triage.core.models`) and small
 result dataclasses; no SQL leaves this package. Bulk writes use Core
 ``insert``/``update`` executemany, never one ORM round trip per row.
 """
@@ -14,8 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
-from triage.errors import DatabaseReadOnly
-from triage.models import (
+from triage.core.models import (
     Decision,
     Item,
     ItemFact,
@@ -26,6 +25,7 @@ from triage.models import (
     Reason,
     ReviewFact,
 )
+from triage.errors import DatabaseReadOnly
 from triage.storage import analytics, audit, bulk, queue
 from triage.storage.convert import (
     Prepared,

@@ -1,5 +1,5 @@
 """Storage rows (SQLModel tables). Only :mod:`triage.storage` touches these; the
-rest of triage works with the dataclasses in :mod:`triage.models`.
+rest of triage works with the dataclasses in :mod:`triage.core.models`.
 
 Schema changes go through Alembic migrations in ``triage/storage/migrations``.
 """

@@ -1,5 +1,5 @@
 """Checking a database URL before connecting (the rules are in
-:mod:`triage.database_url`), so that a bad one is one plain sentence, never a
+:mod:`triage.config.database_url`), so that a bad one is one plain sentence, never a
 driver's traceback."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import URL
 
-from triage.database_url import (
+from triage.config.database_url import (
     SQLITE_SCHEMES,
     absolute,
     is_sqlite_path,

@@ -20,12 +20,12 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triage.config import Config
+from triage.core.inert import inert, one_line
 from triage.errors import TriageError
-from triage.inert import inert, one_line
 
 if TYPE_CHECKING:
-    from triage.review import Sitting
-    from triage.service import Workspace
+    from triage.service.review import Sitting
+    from triage.service.workspace import Workspace
 
 
 class ItemCommands(Provider):
@@ -103,7 +103,7 @@ class TriageApp(App[None]):
     def _load_workspace(self) -> Workspace:
         if self._open is not None:
             return self._open(self.config)
-        from triage.service import Workspace
+        from triage.service.workspace import Workspace
 
         return Workspace.open(self.config)
 
@@ -148,7 +148,7 @@ class TriageApp(App[None]):
         if event.worker.group != "open":
             return
         if event.state is WorkerState.SUCCESS:
-            from triage.review import Sitting
+            from triage.service.review import Sitting
             from triage.tui.screens.queue import QueueScreen
 
             workspace = event.worker.result
@@ -223,7 +223,7 @@ class TriageApp(App[None]):
         """Write the failure model as markdown to ``failure-model.md`` here."""
         from pathlib import Path
 
-        from triage.failure_model import export_markdown
+        from triage.learn.failure_model import export_markdown
 
         if self.workspace is None:
             return

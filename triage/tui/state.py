@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from triage import locations
+from triage.config import locations
 
 
 def _path() -> Path:

@@ -5,7 +5,7 @@ prompt, a palette hit, a notification, a table cell) as markup, and passes escap
 sequences through to the terminal. So the app never hands it such a string: an
 id, agent, task type, model, failure-mode name, note, reviewer, rule text or an
 error message quoting any of them becomes a ``rich.text.Text`` (or Textual
-``Content``) built from :func:`triage.inert.inert` text, which no parser reads
+``Content``) built from :func:`triage.core.inert.inert` text, which no parser reads
 and which holds no control character. Notifications are made inert by the app
 itself (:meth:`triage.tui.app.TriageApp.notify`).
 """
@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from triage.inert import inert, one_line
+from triage.core.inert import inert, one_line
 
 
 def untrusted(value: str, width: int | None = None, *, style: str = "") -> Text:

@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from triage.inert import inert, one_line
-from triage.models import FailureMode
+from triage.core.inert import inert, one_line
+from triage.core.models import FailureMode
 from triage.tui.screens.base import REFUSALS, TriageScreen
 from triage.tui.widgets.fields import PlainInput, PlainTextArea
 
@@ -27,7 +27,7 @@ def mode_markdown(mode: FailureMode, evidence: ModeEvidence | None) -> str:
     """The preview of one mode. Its title and texts are the team's own markdown (made
     inert); names (id, task type, models, items, reviewers) are code spans or
     escaped, and agent output appears only as inert excerpts in fenced blocks."""
-    from triage.failure_model import code, escape, excerpt, fenced
+    from triage.learn.failure_model import code, escape, excerpt, fenced
 
     lines = [f"# {one_line(mode.title, 200)}", ""]
     scope = code(mode.task_type) if mode.task_type else "all task types"
@@ -223,7 +223,7 @@ class FailureModelScreen(TriageScreen[None]):
         self.app.push_screen(ModeEditor(blank, new=True), self._created)
 
     def _created(self, values: dict[str, str] | None) -> None:
-        from triage.failure_model import add_mode
+        from triage.learn.failure_model import add_mode
         from triage.tui.screens.modals import slug
 
         workspace = self.triage_app.workspace
@@ -252,7 +252,7 @@ class FailureModelScreen(TriageScreen[None]):
         self._load(mode_id)
 
     def _save(self, mode: FailureMode, changes: dict[str, str] | None) -> None:
-        from triage.failure_model import edit_mode
+        from triage.learn.failure_model import edit_mode
 
         workspace = self.triage_app.workspace
         if changes is None or workspace is None:
@@ -266,7 +266,7 @@ class FailureModelScreen(TriageScreen[None]):
         self._load(mode.id)
 
     def action_retire(self) -> None:
-        from triage.failure_model import reactivate_mode, retire_mode
+        from triage.learn.failure_model import reactivate_mode, retire_mode
 
         mode = self._current()
         workspace = self.triage_app.workspace

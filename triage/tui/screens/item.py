@@ -19,15 +19,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from triage.core.models import DONE, FailureMode, Outcome, VerdictRecord
 from triage.errors import ReviewedMeanwhile, TriageError
-from triage.models import DONE, FailureMode, Outcome, VerdictRecord
 from triage.tui.screens import panels
 from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.agent_text import AgentText
 
 if TYPE_CHECKING:
-    from triage.review import QueueView, Sitting
-    from triage.service import Explanation
+    from triage.service.review import QueueView, Sitting
+    from triage.service.workspace import Explanation
     from triage.tui.screens.modals import PickedModes
 
 CYCLE = {None: "present", "present": "absent", "absent": None}

@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
-from triage.inert import inert, one_line
-from triage.models import FailureMode
+from triage.core.inert import inert, one_line
+from triage.core.models import FailureMode
 from triage.tui.untrusted import untrusted
 from triage.tui.widgets.fields import PlainInput, PlainTextArea
 

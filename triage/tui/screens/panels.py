@@ -1,5 +1,5 @@
 """The item screen's panels as rich ``Text``. Every value that came from an agent or
-an item goes through :mod:`triage.inert` and is appended as plain text: nothing
+an item goes through :mod:`triage.core.inert` and is appended as plain text: nothing
 from the item is ever parsed as markup."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from triage.inert import inert, one_line
-from triage.models import FailureMode, Item
-from triage.presentation import LANE_STYLE
+from triage.core.inert import inert, one_line
+from triage.core.models import FailureMode, Item
+from triage.core.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
-    from triage.review import Sitting
-    from triage.service import Explanation
+    from triage.service.review import Sitting
+    from triage.service.workspace import Explanation
 
 LANE_BADGE = {
     "deep": "bold white on red",

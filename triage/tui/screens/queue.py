@@ -12,15 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from triage.inert import one_line
-from triage.models import DONE, Lane, QueueFilter
-from triage.presentation import LANE_STYLE, parse_day
+from triage.core.inert import one_line
+from triage.core.models import DONE, Lane, QueueFilter
+from triage.core.presentation import LANE_STYLE, parse_day
 from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.fields import PlainInput
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
-    from triage.review import Plan, QueueView
+    from triage.service.review import Plan, QueueView
     from triage.tui.screens.modals import Filters
 
 
@@ -95,7 +95,7 @@ class QueueScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue", description="queue")
     def _load(self, keep: int | None) -> None:
-        from triage.review import QueueView
+        from triage.service.review import QueueView
 
         workspace = self.triage_app.workspace
         assert workspace is not None
@@ -165,7 +165,7 @@ class QueueScreen(TriageScreen[None]):
         view = self.view
         text = Text()
         if self.plan is not None and view is not None:
-            from triage.review import estimate_minutes
+            from triage.service.review import estimate_minutes
 
             minutes = self.triage_app.config.lane_minutes
             elapsed = (time.monotonic() - self.plan_started) / 60
@@ -257,7 +257,7 @@ class QueueScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue", description="search")
     def _run_search(self, query: str) -> None:
-        from triage.review import QueueView, search
+        from triage.service.review import QueueView, search
 
         workspace = self.triage_app.workspace
         if workspace is None:
@@ -288,7 +288,7 @@ class QueueScreen(TriageScreen[None]):
         workspace = self.triage_app.workspace
         if minutes is None or workspace is None:
             return
-        from triage.review import plan_session
+        from triage.service.review import plan_session
 
         keys = workspace.store.queue_keys(replace(self.where, lane=None, open_only=True))
         self.plan = plan_session(keys, minutes, self.triage_app.config.lane_minutes)

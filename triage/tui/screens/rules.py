@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
-from triage.inert import inert, one_line
-from triage.presentation import LANE_STYLE
+from triage.core.inert import inert, one_line
+from triage.core.presentation import LANE_STYLE
 from triage.tui.screens.base import REFUSALS, TriageScreen
 
 if TYPE_CHECKING:
-    from triage.rule_stats import RuleRecord
+    from triage.learn.rule_stats import RuleRecord
     from triage.rules import Rule, RuleSet
 
 
@@ -65,7 +65,7 @@ class RulesScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules", description="rules")
     def _load(self) -> None:
-        from triage.rule_stats import rule_records
+        from triage.learn.rule_stats import rule_records
 
         workspace = self.triage_app.workspace
         if workspace is None:
@@ -77,7 +77,7 @@ class RulesScreen(TriageScreen[None]):
         self.app.call_from_thread(self._show_suggestions, suggestions)
 
     def _suggestions(self) -> list[Any]:
-        from triage.suggest import suggest
+        from triage.learn.suggest import suggest
 
         workspace = self.triage_app.workspace
         assert workspace is not None
@@ -195,7 +195,7 @@ class RulesScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules", description="change")
     def _change(self, kind: str, rule_id: str, values: dict[str, object]) -> None:
-        from triage.rule_changes import activate_rule, add_shadow_rule, edit_rule
+        from triage.learn.rule_changes import activate_rule, add_shadow_rule, edit_rule
         from triage.rules import RulesError
 
         workspace = self.triage_app.workspace
@@ -241,7 +241,7 @@ class RulesScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules", description="accept")
     def _accept(self, suggestion_id: str) -> None:
-        from triage.accept import apply_suggestion
+        from triage.learn.accept import apply_suggestion
 
         workspace = self.triage_app.workspace
         assert workspace is not None
@@ -271,7 +271,7 @@ class RulesScreen(TriageScreen[None]):
         )
 
     def _dismissed(self, suggestion_id: str, reason: str | None) -> None:
-        from triage.accept import dismiss_suggestion
+        from triage.learn.accept import dismiss_suggestion
 
         workspace = self.triage_app.workspace
         if not reason or workspace is None:

@@ -12,12 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from triage.inert import one_line
-from triage.presentation import LANE_STYLE
+from triage.core.inert import one_line
+from triage.core.presentation import LANE_STYLE
 from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
-    from triage.stats import StatRow, TrendPoint
+    from triage.learn.stats import StatRow, TrendPoint
 
 
 def percent(value: float | None) -> str:
@@ -53,7 +53,7 @@ class StatsScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats", description="stats")
     def _load(self) -> None:
-        from triage.stats import compute_stats, trend
+        from triage.learn.stats import compute_stats, trend
 
         workspace = self.triage_app.workspace
         if workspace is None:

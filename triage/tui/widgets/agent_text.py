@@ -39,7 +39,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.types import AnimationLevel, CallbackType, EasingFunction
 
-from triage.inert import inert
+from triage.core.inert import inert
 
 LONG_LINE = 8_192
 """Lines longer than this (in characters) are cut into full-width chunks, not word-wrapped."""

@@ -3,7 +3,7 @@
 Textual's ``Input`` and ``TextArea`` show their text as it is, escape sequences
 included, so text pasted into a note, a search or a rule's why (often copied from
 somewhere an agent wrote) could act on the terminal. These fields make whatever
-is typed, pasted, loaded or set inert first (:func:`triage.inert.inert`): an
+is typed, pasted, loaded or set inert first (:func:`triage.core.inert.inert`): an
 escape shows as ``␛`` and is kept that way in what the field returns.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
-from triage.inert import inert
+from triage.core.inert import inert
 
 
 class PlainInput(Input):

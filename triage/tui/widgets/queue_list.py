@@ -22,12 +22,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from triage.inert import one_line
+from triage.core.inert import one_line
 
 if TYPE_CHECKING:
     # Only the type: the storage package pulls in SQLAlchemy, which the UI
     # should not pay for before its first paint.
-    from triage.models import QueueEntry
+    from triage.core.models import QueueEntry
 
 __all__ = ["IndexedRowSource", "QueueList", "RowSource"]
 

@@ -110,7 +110,7 @@ def _holds_data(conn: sa.Connection) -> bool:
 
 
 def _seal(conn: sa.Connection) -> None:
-    from triage.jsonio import dumps_sorted, loads
+    from triage.core.jsonio import dumps_sorted, loads
     from triage.storage import audit as log
     from triage.storage import row_hashes, seal
 

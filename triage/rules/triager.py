@@ -1,0 +1,152 @@
+"""Triage: item + rules + history → lane, with the reasons written down.
+
+Precedence: the most severe lane among matching rules wins; an item no rule
+matches goes to the rule set's ``default_lane``. A ``pass`` item may then be
+picked as an audit sample (deterministically, from a hash of its identity) and
+sent to ``scan`` so the escape rate of ``pass`` can be measured.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from triage.core.models import Decision, Item, Lane, Novelty, Reason
+from triage.core.novelty import NoveltyIndex
+from triage.core.signals import compute_signals
+from triage.rules import RuleSet
+
+DAY = 86400.0
+
+
+def audit_fraction(source: str, item_id: str) -> float:
+    """A stable number in [0, 1) for an item: the same item always gets the same one."""
+    digest = hashlib.sha256(f"{source}\x00{item_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+@dataclass
+class ModelHistory:
+    """When each agent first used each model, to tell a model switch."""
+
+    first_by_agent: dict[str, float] = field(default_factory=dict)
+    first_by_model: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def add(self, agent: str, model: str, created: float) -> None:
+        if created < self.first_by_agent.get(agent, float("inf")):
+            self.first_by_agent[agent] = created
+        key = (agent, model)
+        if created < self.first_by_model.get(key, float("inf")):
+            self.first_by_model[key] = created
+
+    def age_days(self, agent: str, model: str, created: float) -> float | None:
+        """Days since the agent first used this model (``None`` if never seen)."""
+        first = self.first_by_model.get((agent, model))
+        return None if first is None else max(0.0, (created - first) / DAY)
+
+    def is_new(self, agent: str, model: str, created: float, window_days: float) -> bool:
+        """The agent used another model before this one, and switched within the window."""
+        first = self.first_by_model.get((agent, model))
+        agent_first = self.first_by_agent.get(agent)
+        if first is None or agent_first is None or first <= agent_first:
+            return False
+        return 0.0 <= (created - first) / DAY <= window_days
+
+
+@dataclass
+class History:
+    """What triage knows of the past: inputs for novelty, models per agent,
+    and each task type's review record."""
+
+    novelty: NoveltyIndex
+    models: ModelHistory = field(default_factory=ModelHistory)
+    reviews: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """(reviewed, failed) per task type."""
+
+    def add(self, item: Item) -> None:
+        """Remember an item (its input and model) as part of the past."""
+        created = item.created_at.timestamp()
+        ref = f"{item.source}:{item.id}"
+        self.novelty.add(item.agent, item.task_type, ref, created, item.input)
+        self.models.add(item.agent, item.model, created)
+
+    def add_all(self, items: Iterable[Item]) -> None:
+        for item in items:
+            self.add(item)
+
+    def stats(self, task_type: str) -> dict[str, Any]:
+        reviewed, failed = self.reviews.get(task_type, (0, 0))
+        rate = round(failed / reviewed, 4) if reviewed else None
+        return {"reviewed": reviewed, "failures": failed, "failure_rate": rate}
+
+
+class Triager:
+    """Applies one rule set, against one history, to items."""
+
+    def __init__(self, rules: RuleSet, history: History) -> None:
+        self.rules = rules
+        self.history = history
+        history.novelty.threshold = rules.settings.novelty_threshold
+
+    def signals(self, item: Item) -> dict[str, Any]:
+        """The values every rule condition is evaluated against, for ``item``."""
+        return self._signals(item)[1]
+
+    def _signals(self, item: Item) -> tuple[Novelty, dict[str, Any]]:
+        created = item.created_at.timestamp()
+        ref = f"{item.source}:{item.id}"
+        history = self.history
+        novelty = history.novelty.query(item.agent, item.task_type, item.input, created, ref)
+        return novelty, compute_signals(
+            item,
+            novelty=novelty,
+            model_is_new=history.models.is_new(
+                item.agent, item.model, created, self.rules.settings.new_model_days
+            ),
+            model_age_days=history.models.age_days(item.agent, item.model, created),
+            history=history.novelty.history(item.agent, item.task_type, created),
+            stats=history.stats(item.task_type),
+        )
+
+    def decide(self, item: Item) -> Decision:
+        """The lane for ``item`` and why."""
+        novelty, signals = self._signals(item)
+        settings = self.rules.settings
+        reasons = tuple(
+            Reason(
+                rule=rule.id,
+                lane=rule.lane,
+                why=rule.why,
+                matched=rule.explain(signals),
+                failure_modes=tuple(rule.failure_modes),
+                shadow=rule.shadow,
+            )
+            for rule in self.rules.matching(signals)
+        )
+        effective = [r for r in reasons if not r.shadow]
+        if effective:
+            rule_lane = max((r.lane for r in effective), key=lambda lane: lane.severity)
+        else:
+            rule_lane = settings.default_lane
+        lane = rule_lane
+        sample = False
+        if lane is Lane.PASS and audit_fraction(item.source, item.id) < settings.audit_rate:
+            lane, sample = Lane.SCAN, True
+        risk = (
+            sum(10.0 for r in effective if r.lane is Lane.DEEP)
+            + sum(3.0 for r in effective if r.lane is Lane.SCAN)
+            + (100.0 - novelty.score) / 20.0
+        )
+        return Decision(
+            lane=lane,
+            reasons=reasons,
+            novelty=novelty,
+            audit_sample=sample,
+            rules_version=self.rules.version,
+            rules_commit=self.rules.commit,
+            default_lane=not effective,
+            rule_lane=rule_lane if sample else None,
+            risk=round(risk, 3),
+        )
