@@ -43,12 +43,15 @@ _SEVERITY = {Lane.DEEP: 2, Lane.SCAN: 1, Lane.PASS: 0}
 
 
 class Outcome(enum.StrEnum):
-    """A reviewer's verdict on an item."""
+    """A reviewer's verdict on an item, as stored and as shown (``str(o)`` and JSON
+    give the value: ``"ok"``)."""
 
     OK = "ok"
     FAIL = "fail"
     ESCALATE = "escalate"
     """Lift the item to ``deep`` for someone else to read."""
+    UNDO = "undo"
+    """Cancel the verdict named by ``supersedes`` (a record, not a verdict one gives)."""
 
     def __str__(self) -> str:
         return self.value
@@ -191,7 +194,7 @@ class VerdictRecord:
     key: str
     item_pk: int
     reviewer: str
-    outcome: str
+    outcome: Outcome
     """``ok``, ``fail``, ``escalate``, or ``undo`` (which cancels ``supersedes``)."""
     modes: tuple[str, ...]
     note: str
@@ -202,7 +205,7 @@ class VerdictRecord:
     supersedes: int | None = None
 
 
-DONE = ("ok", "fail")
+DONE = (Outcome.OK, Outcome.FAIL)
 """Outcomes that take an item off the queue (``escalate`` leaves it open, in deep)."""
 
 
@@ -232,7 +235,7 @@ class QueueEntry:
     risk: float
     reason: str
     audit_sample: bool
-    verdict: str | None = None
+    verdict: Outcome | None = None
     """The verdict in force (``ok``, ``fail``, ``escalate``), if the item has one."""
 
 
@@ -272,7 +275,8 @@ class ReviewFact:
     """The lane the item was in when it was reviewed."""
     audit_sample: bool
     """Reviewed as an audit sample of ``pass``: its outcome measures escapes."""
-    outcome: str
+    outcome: Outcome
+    """``ok`` or ``fail``."""
     modes: tuple[str, ...]
     seconds: float
     reviewer: str
@@ -280,4 +284,5 @@ class ReviewFact:
 
     @property
     def failed(self) -> bool:
-        return self.outcome == "fail"
+        """True when the verdict is ``fail``."""
+        return self.outcome == Outcome.FAIL

@@ -33,7 +33,7 @@ from triage.platforms.sources import resolve
 from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
 from triage.rules.triager import History, Triager
 from triage.storage.nul import refuse_nul, refuse_nul_in, visible_nul
-from triage.storage.reviews import UNCHECKED, UNDO, Expect, Reviews
+from triage.storage.reviews import UNCHECKED, Expect, Reviews
 from triage.storage.store import Store
 
 Progress = Callable[[str, int, int | None], None]
@@ -461,7 +461,7 @@ class Workspace:
         record = self.reviews.record(
             item_pk=pk,
             reviewer=reviewer,
-            outcome=outcome.value,
+            outcome=outcome,
             modes=modes,
             note=note,
             checklist=checklist,
@@ -489,7 +489,7 @@ class Workspace:
     def undo(self, record: VerdictRecord, *, reviewer: str) -> VerdictRecord:
         """Cancel a verdict with a new ``undo`` record (the original stays). Undoing
         an escalation also puts the item back in the lane it had before."""
-        if record.outcome == Outcome.ESCALATE.value:
+        if record.outcome is Outcome.ESCALATE:
             history = self.store.decision_history(record.item_pk)
             if (
                 len(history) >= 2
@@ -500,7 +500,7 @@ class Workspace:
         undo = self.reviews.record(
             item_pk=record.item_pk,
             reviewer=reviewer,
-            outcome=UNDO,
+            outcome=Outcome.UNDO,
             supersedes=record.pk,
             lane=record.lane,
             rules_version=record.rules_version,

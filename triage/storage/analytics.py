@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from triage.core.models import ItemFact, Lane, ReviewFact
+from triage.core.models import DONE, ItemFact, Lane, Outcome, ReviewFact
 from triage.storage.convert import utc
 from triage.storage.reviews import _in_force, verdict_modes_t
 from triage.storage.tables import DecisionRow, ItemRow
@@ -49,7 +49,7 @@ def review_facts(engine: Engine, *, since: datetime | None = None) -> list[Revie
         )
         .join(items_t, items_t.c.pk == verdicts.c.item_pk)
         .outerjoin(decisions_t, decisions_t.c.pk == verdicts.c.decision_pk)
-        .where(verdicts.c.outcome.in_(("ok", "fail")))
+        .where(verdicts.c.outcome.in_(DONE))
     )  # fmt: skip
     if since is not None:
         stmt = stmt.where(items_t.c.created_at >= since)
@@ -74,7 +74,7 @@ def review_facts(engine: Engine, *, since: datetime | None = None) -> list[Revie
             created_at=utc(row.created_at),
             lane=Lane(row.review_lane or row.lane),
             audit_sample=bool(row.audit_sample),
-            outcome=row.outcome,
+            outcome=Outcome(row.outcome),
             modes=tuple(sorted(modes.get(row.verdict_pk, ()))),
             seconds=float(row.seconds),
             reviewer=row.reviewer,

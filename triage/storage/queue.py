@@ -14,7 +14,15 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, case, false, func, or_, select
 
-from triage.core.models import DONE, Lane, QueueEntry, QueueFilter, QueueKey, first_reason
+from triage.core.models import (
+    DONE,
+    Lane,
+    Outcome,
+    QueueEntry,
+    QueueFilter,
+    QueueKey,
+    first_reason,
+)
 from triage.storage.convert import utc
 from triage.storage.nul import has_nul
 from triage.storage.tables import DecisionRow, ItemRow
@@ -150,5 +158,5 @@ def _entry(row: Any) -> QueueEntry:
         risk=row.risk,
         reason=first_reason(Lane(row.lane), reasons, row.audit_sample),
         audit_sample=row.audit_sample,
-        verdict=row.verdict,
+        verdict=Outcome(row.verdict) if row.verdict else None,
     )

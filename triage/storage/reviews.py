@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from triage.core.models import FailureMode, VerdictRecord
+from triage.core.models import DONE, FailureMode, Outcome, VerdictRecord
 from triage.errors import NotFound, ReviewedMeanwhile
 from triage.storage import audit
 from triage.storage.convert import now, utc
@@ -35,7 +35,8 @@ verdicts_t = VerdictRow.__table__  # type: ignore[attr-defined]
 verdict_modes_t = VerdictModeRow.__table__  # type: ignore[attr-defined]
 modes_t = FailureModeRow.__table__  # type: ignore[attr-defined]
 
-UNDO = "undo"
+UNDO = Outcome.UNDO
+"""The outcome of a record that cancels the verdict it ``supersedes``."""
 
 
 class Unchecked(Enum):
@@ -63,7 +64,7 @@ class Reviews:
         *,
         item_pk: int,
         reviewer: str,
-        outcome: str,
+        outcome: Outcome,
         modes: Sequence[str] = (),
         note: str = "",
         checklist: dict[str, Any] | None = None,
@@ -90,6 +91,7 @@ class Reviews:
         A NUL in ``reviewer``, a mode id, a checklist key or ``key`` raises
         :class:`~triage.errors.InvalidInput` before anything is written; one in
         ``note`` or a checklist answer is stored as ``␀``."""
+        outcome = Outcome(outcome)
         refuse_nul(reviewer, "reviewer name")
         refuse_nul_in(modes, "failure mode id")
         refuse_nul_in(checklist or {}, "checklist item")
@@ -102,7 +104,7 @@ class Reviews:
             "key": key,
             "item_pk": item_pk,
             "reviewer": reviewer,
-            "outcome": outcome,
+            "outcome": outcome.value,
             "note": note,
             "checklist": visible_nul_json(checklist or {}),
             "seconds": round(float(seconds), 1),
@@ -146,11 +148,11 @@ class Reviews:
                 audit.append(
                     conn,
                     actor=reviewer,
-                    action="verdict.undo" if outcome == UNDO else "verdict.record",
+                    action="verdict.undo" if outcome is UNDO else "verdict.record",
                     subject=f"{ref.source}:{ref.item_id}",
                     payload={
                         "verdict": pk,
-                        "outcome": outcome,
+                        "outcome": outcome.value,
                         "modes": list(modes),
                         "note": note,
                         "supersedes": supersedes,
@@ -208,7 +210,7 @@ class Reviews:
         stmt = (
             select(items_t.c.task_type, inner.c.outcome, func.count())
             .join(inner, inner.c.item_pk == items_t.c.pk)
-            .where(inner.c.outcome.in_(("ok", "fail")))
+            .where(inner.c.outcome.in_(DONE))
             .group_by(items_t.c.task_type, inner.c.outcome)
         )
         counts: dict[str, list[int]] = {}
@@ -216,7 +218,7 @@ class Reviews:
             for task_type, outcome, n in conn.execute(stmt):
                 entry = counts.setdefault(task_type, [0, 0])
                 entry[0] += int(n)
-                if outcome == "fail":
+                if outcome == Outcome.FAIL:
                     entry[1] += int(n)
         return {k: (v[0], v[1]) for k, v in counts.items()}
 
@@ -338,7 +340,7 @@ def _record(conn: Connection, row: Any) -> VerdictRecord:
         key=row.key,
         item_pk=row.item_pk,
         reviewer=row.reviewer,
-        outcome=row.outcome,
+        outcome=Outcome(row.outcome),
         modes=tuple(modes),
         note=row.note,
         seconds=row.seconds,
