@@ -17,16 +17,11 @@ from sqlalchemy import text
 from triage.config import Config
 from triage.config.schema import SourceConfig
 from triage.core.models import Item, Outcome, VerdictRecord
-from triage.platforms.writeback import (
-    feedback_payload,
-    next_attempt_at,
-    platform_id,
-    push,
-    queue_verdict,
-    request_for,
-    score_payload,
-)
+from triage.platforms.adapters.langfuse import score_payload
+from triage.platforms.adapters.langsmith import feedback_payload
+from triage.platforms.writeback import platform_id, request_for
 from triage.service.workspace import Workspace
+from triage.service.writeback import next_attempt_at, push, queue_verdict
 from triage.storage.outbox import Outbox, OutboxCounts
 
 PK, SK = "pk-lf-public-4242", "sk-lf-secret-9876"

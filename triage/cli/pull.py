@@ -53,6 +53,24 @@ def _short(label: str, width: int = 40) -> str:
     return label if len(label) <= width else "…" + label[-(width - 1) :]
 
 
+class FormatChoice(click.Choice[str]):
+    """The file formats of the platforms, asked for only when a ``--format`` is given
+    or the help is shown (so starting the command line loads no platform)."""
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from triage.service.platforms import file_formats
+
+        return file_formats()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass  # always the platforms' formats
+
+
 @click.command()
 @click.argument("sources", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON.")
@@ -69,7 +87,7 @@ def _short(label: str, width: int = 40) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "openclaw-session", "openclaw-trajectory", "otlp", "promptfoo"]),
+    type=FormatChoice(),
     help="Read files as this format instead of detecting it.",
 )
 @click.option(
@@ -209,15 +227,8 @@ def retriage(ctx: click.Context, as_json: bool) -> None:
 def push(ctx: click.Context, as_json: bool, due_only: bool) -> None:
     """Send queued verdicts back to Langfuse or LangSmith (sources with
     write_back = true) and report what is still pending and why."""
-    from datetime import UTC, datetime
-
-    from triage.platforms.writeback import push as send
-    from triage.storage.outbox import Outbox
-
     with workspace(ctx, write=True, announce_rules=False) as ws:
-        if not due_only:
-            Outbox(ws.store.engine).retry_now(datetime.now(UTC))
-        result = send(ws)
+        result = ws.push(due_only=due_only)
     if as_json:
         emit_json(result.as_json())
     else:

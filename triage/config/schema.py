@@ -3,11 +3,13 @@ file is read, so starting the app without one stays quick)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-SourceKind = Literal["jsonl", "http", "langfuse", "langsmith", "otlp", "promptfoo", "openclaw"]
+from triage.config.source_kinds import source_names
 
 
 class SourceConfig(BaseModel):
@@ -17,10 +19,11 @@ class SourceConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: SourceKind
-    """``jsonl`` (native files), ``http`` (a JSON endpoint), ``langfuse``,
-    ``langsmith`` (their APIs), ``otlp`` (OTLP/JSON trace exports), ``promptfoo``
-    (``results.json``), ``openclaw`` (session transcripts or trajectory exports)."""
+    kind: str
+    """The platform, one of the kinds :mod:`triage.platforms.registry` lists: ``jsonl``
+    (native files), ``http`` (a JSON endpoint), ``langfuse``, ``langsmith`` (their APIs),
+    ``otlp`` (OTLP/JSON trace exports), ``promptfoo`` (``results.json``), ``openclaw``
+    (session transcripts or trajectory exports)."""
     url: str | None = None
     """For ``http``: the endpoint. For ``langfuse``/``langsmith``: the host
     (default: their cloud hosts)."""
@@ -62,12 +65,34 @@ class SourceConfig(BaseModel):
     task_type_field: str | None = None
     """Where the task type is in the source's records (a dotted path such as
     ``metadata.task_type`` or ``name``)."""
-    format: Literal["openclaw-session", "openclaw-trajectory", "otlp", "promptfoo"] | None = None
-    """For file kinds: force a format instead of detecting it."""
+    format: str | None = None
+    """For file kinds: force a format instead of detecting it (any file format of the
+    platforms but the native one: ``openclaw-session``, ``openclaw-trajectory``,
+    ``otlp``, ``promptfoo``)."""
     write_back: bool = False
     """``langfuse``/``langsmith``: send each verdict back as a score / feedback."""
     score_name: str = "reviewer_verdict"
     """The score or feedback key verdicts are written back under."""
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _known_kind(cls, value: object) -> object:
+        return _one_of(value, source_names().kinds)
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _known_format(cls, value: object) -> object:
+        return value if value is None else _one_of(value, source_names().formats)
+
+
+def _one_of(value: object, names: Sequence[str]) -> object:
+    """``value`` when it is one of ``names``; else the error pydantic gives a value
+    outside a ``Literal`` (same type, same words)."""
+    if isinstance(value, str) and value in names:
+        return value
+    quoted = [repr(name) for name in names]
+    expected = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
 
 
 Minutes = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]

@@ -1,4 +1,22 @@
-"""Reading items from sources: JSON Lines files and folders, HTTP JSON endpoints.
+"""The platforms: reading items from sources, and sending verdicts back.
+
+Every platform is one adapter module of :mod:`triage.platforms.adapters` (``jsonl``,
+``http``, ``openclaw``, ``otlp``, ``promptfoo``, ``langfuse``, ``langsmith``), which
+declares everything about it (:mod:`triage.platforms.base`: its kind, its file formats
+and how they are recognised, how a source is read, its credentials, its write-back);
+:mod:`triage.platforms.registry` finds them. Around them:
+
+- :mod:`~triage.platforms.sources`: a ``triage pull`` argument → something to read;
+  :mod:`~triage.platforms.detect` and :mod:`~triage.platforms.sniff`: files of any format;
+  :mod:`~triage.platforms.writeback`: what every write-back shares;
+- the readers behind the adapters (:mod:`~triage.platforms.jsonl`,
+  :mod:`~triage.platforms.http`, :mod:`~triage.platforms.openclaw`, …) and their shared
+  plumbing: :mod:`~triage.platforms.common`, :mod:`~triage.platforms.values`,
+  :mod:`~triage.platforms.lines`, :mod:`~triage.platforms.chat` (chat messages),
+  :mod:`~triage.platforms.api` (API hosts and resume positions),
+  :mod:`~triage.platforms.pages`, :mod:`~triage.platforms.retry`,
+  :mod:`~triage.platforms.origins` (a credential goes to one origin only) and
+  :mod:`~triage.platforms.secrets` (masking).
 
 Every reader yields :class:`Batch` objects: the items that parsed, the records
 that did not (each with where it was and why), the files of a folder that could
@@ -6,8 +24,7 @@ not be read (skipped; the others are read), and progress. A bad record or an
 unreadable file in a folder never stops a read; a source that cannot be read at
 all raises :class:`SourceError`.
 
-The readers live in submodules and are imported on first use, so importing
-this package stays cheap:
+The readers are imported on first use, so importing this package stays cheap:
 
 - :func:`triage.platforms.native.parse_record`: one native record → an item
 - :func:`triage.platforms.jsonl.read_jsonl`: ``.jsonl`` / ``.jsonl.gz`` files or a folder of them

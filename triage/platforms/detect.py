@@ -1,7 +1,9 @@
 """Items from files whatever their format: detection, folders, batching and progress.
 
-:func:`read_file_source` reads a file or a folder. The format of each file is told from
-its first JSON object (a pretty-printed document by its first key):
+:func:`read_file_source` reads a file or a folder. The formats are the platforms' (each
+adapter of :mod:`triage.platforms.adapters` declares its own and how it is recognised,
+:mod:`triage.platforms.registry` collects them); today they are these, each file's
+told from its first JSON object (a pretty-printed document by its first key):
 
 ===========================  =============================================================
 ``openclaw-session``         ``{"type":"session",…}`` header, or a transcript entry
@@ -18,13 +20,13 @@ A ``.jsonl`` (or ``.jsonl.gz``) file that is none of these is read as native ite
 reader reports what is wrong with each line; any other file of no known format is an
 error naming what was looked for (see :mod:`triage.platforms.sniff`).
 
-A folder is searched recursively, in path order, for ``.json``, ``.jsonl`` and
-``.ndjson`` files (gzip-compressed too); files of no known format are left alone. A
-folder holding ``events.jsonl`` next to ``manifest.json`` or ``artifacts.json`` is one
-trajectory export and is read as a whole. Left out as well: deleted sessions
-(``*.deleted.*``), OpenClaw's ``sessions.json`` (read as metadata by the session reader)
-and ``*.trajectory-path.json`` pointers, and a ``<id>.trajectory.jsonl`` sidecar whose
-``<id>.jsonl`` transcript is in the same folder (its turns are read from the transcript).
+A folder is searched recursively, in path order, for the files the formats read
+(``.json``, ``.jsonl`` and ``.ndjson``, gzip-compressed too); files of no known format
+are left alone. A folder a platform reads as a whole is one unit (a folder holding
+``events.jsonl`` next to ``manifest.json`` or ``artifacts.json`` is one trajectory
+export). Left out as well: what a platform says holds no items (OpenClaw's deleted
+sessions ``*.deleted.*``, ``sessions.json``, ``*.trajectory-path.json`` pointers, and a
+``<id>.trajectory.jsonl`` sidecar whose ``<id>.jsonl`` transcript is in the same folder).
 
 A forced ``format`` reads the file, or every candidate file of the folder, as that format.
 
@@ -46,53 +48,32 @@ Each adapter documents its mapping: :mod:`~triage.platforms.openclaw`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from triage.core.models import Item, Rejection
-from triage.platforms import Batch, SourceError
-from triage.platforms.common import Context, Emitted
-from triage.platforms.jsonl import read_jsonl
+from triage.platforms import Batch, SourceError, registry
+from triage.platforms.base import FileFormat
+from triage.platforms.common import Context
 from triage.platforms.lines import DEFAULT_MAX_RECORD_BYTES, listing, plain_reason
-from triage.platforms.openclaw import read_session
-from triage.platforms.openclaw_trajectory import read_trajectory
-from triage.platforms.otlp import read_otlp
-from triage.platforms.promptfoo import read_promptfoo
 from triage.platforms.sniff import sniff
 
-__all__ = ["FORMATS", "detect_format", "read_file_source"]
+__all__ = ["detect_format", "read_file_source"]  # and FORMATS, below
 
-FORMATS: Final = ("openclaw-session", "openclaw-trajectory", "otlp", "promptfoo", "jsonl")
-"""The names ``format`` accepts."""
 
-_READERS: Final[dict[str, Callable[[Path, Context], Iterator[Emitted]]]] = {
-    "openclaw-session": read_session,
-    "openclaw-trajectory": read_trajectory,
-    "otlp": read_otlp,
-    "promptfoo": read_promptfoo,
-}
-_SUFFIXES: Final = (".json", ".jsonl", ".ndjson")
-_FORCED_SUFFIXES: Final = {
-    "openclaw-session": (".jsonl",),
-    "openclaw-trajectory": (".jsonl",),
-    "otlp": (".json", ".jsonl", ".ndjson"),
-    "promptfoo": (".json",),
-}
-_EXPORT_FILES: Final = ("manifest.json", "artifacts.json")
-_LOOKED_FOR: Final = (
-    'an OpenClaw session transcript (first line {"type":"session",…}), an OpenClaw '
-    'trajectory export (events.jsonl with "traceSchema":"openclaw-trajectory"), '
-    'OTLP/JSON traces ({"resourceSpans":[…]}), promptfoo results '
-    '({"evalId":…,"results":{…}}) or native JSON Lines items ({"id":…,"created_at":…})'
-)
+def __getattr__(name: str) -> object:
+    if name == "FORMATS":
+        # The names ``format`` accepts, native last (as messages list them); asked of the
+        # registry each time, so a platform added since is among them.
+        return tuple(f.name for f in registry.by_recognition())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
 class _Unit:
     path: Path
-    format: str
+    format: FileFormat
     size: int
 
 
@@ -126,8 +107,10 @@ def read_file_source(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if max_record_bytes < 1:
         raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
-    if format is not None and format not in FORMATS:
-        raise SourceError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
+    forced = registry.file_format(format) if format is not None else None
+    if format is not None and forced is None:
+        names = ", ".join(f.name for f in registry.by_recognition())
+        raise SourceError(f"unknown format {format!r} (expected one of: {names})")
     path = Path(path)
     try:
         is_dir = path.is_dir()
@@ -136,69 +119,85 @@ def read_file_source(
         raise SourceError(f"cannot open {path}: {plain_reason(error)}") from error
     if not exists:
         raise SourceError(f"cannot open {path}: no such file or folder")
-    if format == "jsonl":
-        return read_jsonl(
-            path, source=source, batch_size=batch_size, max_record_bytes=max_record_bytes
-        )
-    skipped: list[str] = []
-    units = _folder_units(path, format, skipped) if is_dir else [_file_unit(path, format)]
     ctx = Context(
         source=source,
         agent=agent,
         task_type_field=task_type_field,
         max_record_bytes=max_record_bytes,
     )
+    if forced is not None and forced.batches is not None:
+        return forced.batches(path, ctx, batch_size)
+    skipped: list[str] = []
+    units = _folder_units(path, forced, skipped) if is_dir else [_file_unit(path, forced)]
     return _read(units, skipped, ctx, batch_size, folder=is_dir)
 
 
 def detect_format(path: Path) -> str | None:
-    """The format of the file (or trajectory export folder) at ``path``, or ``None``."""
+    """The format of the file (or folder read as a whole) at ``path``, or ``None``."""
     path = Path(path)
     if path.is_dir():
-        return "openclaw-trajectory" if _is_export(path) else None
-    return _detect(path)
+        found = _whole_folder(path, None)
+        return found.name if found is not None else None
+    format = _detect(path)
+    return format.name if format is not None else None
 
 
 # --- planning -----------------------------------------------------------------------
 
 
-def _detect(path: Path) -> str | None:
+def _detect(path: Path) -> FileFormat | None:
+    """The format of the file at ``path``: what its content is recognised as, else the
+    native format when its name is one of the native format's (its reader says what is
+    wrong with each line). Raises ``OSError`` when the file cannot be read."""
     found = sniff(path)
-    if found is None and path.name.removesuffix(".gz").endswith(".jsonl"):
-        return "jsonl"  # the native reader says what is wrong with each line
-    return found
+    if found is not None:
+        return registry.file_format(found)
+    bare = path.name.removesuffix(".gz")
+    for format in registry.file_formats():
+        if format.native and bare.endswith(format.suffixes):
+            return format
+    return None
 
 
-def _file_unit(path: Path, forced: str | None) -> _Unit:
+def _file_unit(path: Path, forced: FileFormat | None) -> _Unit:
     try:
         found = forced or _detect(path)
     except OSError as error:
         raise SourceError(f"cannot read {path}: {plain_reason(error)}") from error
     if found is None:
-        raise SourceError(f"cannot tell the format of {path}: looked for {_LOOKED_FOR}")
-    size = _size(path)
-    if found == "openclaw-trajectory" and path.name == "events.jsonl":
-        size += sum(_size(path.parent / name) for name in (*_EXPORT_FILES, "metadata.json"))
-    return _Unit(path, found, size)
+        raise SourceError(f"cannot tell the format of {path}: looked for {registry.looked_for()}")
+    return _Unit(path, found, found.size(path))
 
 
-def _folder_units(folder: Path, forced: str | None, skipped: list[str]) -> list[_Unit]:
-    if forced in (None, "openclaw-trajectory") and _is_export(folder):
-        return [_export_unit(folder)]
+def _whole_folder(folder: Path, forced: FileFormat | None) -> FileFormat | None:
+    """The format ``folder`` is read in as one unit (forced to ``forced``, if given)."""
+    for adapter in registry.adapters():
+        if forced is not None and forced not in adapter.formats:
+            continue
+        name = adapter.whole_folder(folder)
+        if name is not None and (forced is None or forced.name == name):
+            return registry.file_format(name)
+    return None
+
+
+def _folder_units(folder: Path, forced: FileFormat | None, skipped: list[str]) -> list[_Unit]:
+    whole = _whole_folder(folder, forced)
+    if whole is not None:
+        return [_Unit(folder, whole, whole.size(folder))]
     units: list[_Unit] = []
     _walk(folder, forced, units, skipped, set())
     if not units and not skipped:
         if forced is not None:
-            raise SourceError(f"no {forced} files in folder {folder}")
+            raise SourceError(f"no {forced.name} files in folder {folder}")
         raise SourceError(
-            f"no files of a known format in folder {folder}: looked for {_LOOKED_FOR}"
+            f"no files of a known format in folder {folder}: looked for {registry.looked_for()}"
         )
     return units
 
 
 def _walk(
     folder: Path,
-    forced: str | None,
+    forced: FileFormat | None,
     units: list[_Unit],
     skipped: list[str],
     seen: set[tuple[int, int]],
@@ -209,18 +208,19 @@ def _walk(
     names = {entry.path.name for entry in entries}
     for entry in entries:
         child = entry.path
-        if ".deleted." in child.name:
+        if _left_out(child.name, names):
             continue
         if entry.kind == "folder":
             if entry.identity in seen:
                 continue  # a link back up the tree: read once
             seen.add(entry.identity)
-            if forced in (None, "openclaw-trajectory") and _is_export(child):
-                units.append(_export_unit(child))
+            whole = _whole_folder(child, forced)
+            if whole is not None:
+                units.append(_Unit(child, whole, whole.size(child)))
             else:
                 _walk(child, forced, units, skipped, seen)
             continue
-        if not _candidate(child.name, names, forced):
+        if not _candidate(child.name, forced):
             continue
         if entry.kind != "file":
             if entry.problem is not None:
@@ -235,34 +235,18 @@ def _walk(
             units.append(_Unit(child, found, _size(child)))
 
 
-def _candidate(name: str, siblings: set[str], forced: str | None) -> bool:
-    bare = name.removesuffix(".gz")
-    suffixes = _FORCED_SUFFIXES.get(forced, _SUFFIXES) if forced else _SUFFIXES
-    if not bare.endswith(suffixes) or name == "sessions.json":
-        return False
-    if bare.endswith(".trajectory-path.json"):
-        return False
-    if bare.endswith(".trajectory.jsonl"):
-        # A runtime sidecar: its turns come from the transcript next to it.
-        return bare.removesuffix(".trajectory.jsonl") + ".jsonl" not in siblings
-    return True
+def _left_out(name: str, siblings: set[str]) -> bool:
+    return any(adapter.leaves_out(name, siblings) for adapter in registry.adapters())
 
 
-def _is_export(folder: Path) -> bool:
-    events = folder / "events.jsonl"
-    try:
-        if not events.is_file():
-            return False
-        if any((folder / name).is_file() for name in _EXPORT_FILES):
-            return True
-        return sniff(events) == "openclaw-trajectory"
-    except OSError:
-        return False  # the walk reports what it cannot read
-
-
-def _export_unit(folder: Path) -> _Unit:
-    parts = ("events.jsonl", *_EXPORT_FILES, "metadata.json")
-    return _Unit(folder, "openclaw-trajectory", sum(_size(folder / name) for name in parts))
+def _candidate(name: str, forced: FileFormat | None) -> bool:
+    """Whether a file called ``name`` is read (or looked into): one of the forced
+    format's suffixes, or of any format's when none is forced."""
+    if forced is not None:
+        suffixes = forced.suffixes
+    else:
+        suffixes = tuple(dict.fromkeys(s for f in registry.file_formats() for s in f.suffixes))
+    return name.removesuffix(".gz").endswith(suffixes)
 
 
 def _size(path: Path) -> int:
@@ -285,20 +269,16 @@ def _read(
     yielded = -1
     for unit in units:
         try:
-            if unit.format == "jsonl":
+            batches, records = unit.format.batches, unit.format.records
+            if batches is not None:
                 if items or rejected or skipped:
                     yield Batch(items, rejected, done, total, skipped=skipped)
                     items, rejected, skipped, yielded = [], [], [], done
-                for batch in read_jsonl(
-                    unit.path,
-                    source=ctx.source,
-                    batch_size=batch_size,
-                    max_record_bytes=ctx.max_record_bytes,
-                ):
+                for batch in batches(unit.path, ctx, batch_size):
                     yielded = done + min(batch.done, unit.size)
                     yield Batch(batch.items, batch.rejected, yielded, total)
-            else:
-                for record in _READERS[unit.format](unit.path, ctx):
+            elif records is not None:
+                for record in records(unit.path, ctx):
                     if isinstance(record, Item):
                         items.append(record)
                     else:

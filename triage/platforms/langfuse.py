@@ -33,20 +33,21 @@ the caller's idea of "since" moved on meanwhile.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from triage.config.schema import SourceConfig
-from triage.core import jsonio
-from triage.core.models import Item, Rejection, ToolCall, Turn
+from triage.core.models import Item, Rejection
 from triage.platforms import Batch, SourceError
+from triage.platforms.adapters.langfuse import DEFAULT_HOST, auth_headers
+from triage.platforms.api import ACCEPT, api_base, iso_z, resume_point, resume_position, with_client
+from triage.platforms.chat import chat_request, chat_response
 from triage.platforms.common import (
     Context,
     Invalid,
@@ -56,26 +57,14 @@ from triage.platforms.common import (
     maybe_json,
     scalar_text,
     task_type,
-    text_of,
 )
 from triage.platforms.origins import Credential
 from triage.platforms.pages import display_url
 from triage.platforms.retry import Retrying, fetch_json
 from triage.platforms.secrets import Secrets
 
-__all__ = [
-    "DEFAULT_HOST",
-    "Chat",
-    "api_base",
-    "chat_request",
-    "chat_response",
-    "compact_json",
-    "read_langfuse",
-    "resume_point",
-    "resume_position",
-]
+__all__ = ["DEFAULT_HOST", "read_langfuse"]
 
-DEFAULT_HOST = "https://cloud.langfuse.com"
 V2_FIELDS = "core,basic,io,usage,model,metrics,trace_context"
 V3_FIELDS = "core,io,metrics"
 
@@ -106,13 +95,12 @@ def read_langfuse(
     says so and asks to check the credentials; no message ever holds a key).
     """
     base = api_base(config.url, DEFAULT_HOST)
-    token = base64.b64encode(f"{public_key}:{secret_key}".encode()).decode("ascii")
     keys = Secrets([public_key, secret_key, f"{public_key}:{secret_key}"])
     reader = _Reader(
         source=source,
         ctx=Context(source=source, agent=config.agent, task_type_field=config.task_type_field),
         credential=Credential.to(
-            base, {"Authorization": f"Basic {token}"}, config.follow_redirects, keys
+            base, auth_headers(public_key, secret_key), config.follow_redirects, keys
         ),
         retrying=Retrying(max_retries=max_retries, backoff=backoff, sleep=sleep),
         page_size=max(1, min(page_size, 1000)),
@@ -122,20 +110,7 @@ def read_langfuse(
         pages = reader.traces(base, marker, start)
     else:
         pages = reader.observations(base, marker, start, config.task_type_field)
-    return _with_client(pages, client, timeout)
-
-
-def _with_client(
-    pages: Callable[[httpx.Client], Iterator[Batch]], client: httpx.Client | None, timeout: float
-) -> Iterator[Batch]:
-    if client is not None:
-        yield from pages(client)
-        return
-    with httpx.Client(timeout=timeout, follow_redirects=False) as own:
-        yield from pages(own)
-
-
-_ACCEPT = {"Accept": "application/json"}
+    return with_client(pages, client, timeout)
 
 
 @dataclass
@@ -247,7 +222,7 @@ class _Reader:
     ) -> tuple[Any, bool]:
         try:
             return fetch_json(
-                client, url, where=where, retrying=self.retrying, headers=_ACCEPT,
+                client, url, where=where, retrying=self.retrying, headers=ACCEPT,
                 credential=self.credential,
             )  # fmt: skip
         except SourceError as error:
@@ -297,13 +272,6 @@ def _page_counts(meta: object) -> tuple[int | None, int | None]:
         pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
         items if isinstance(items, int) and not isinstance(items, bool) and items >= 0 else None,
     )
-
-
-def _kind(value: object) -> str:
-    if value is None:
-        return "null, expected an object"
-    name = {str: "a string", list: "an array", bool: "a boolean"}.get(type(value), "a number")
-    return f"{name}, expected an object"
 
 
 # --- records --------------------------------------------------------------------------
@@ -444,223 +412,3 @@ def _raw(value: object) -> tuple[object, str | None]:
         if isinstance(decoded, str):
             return decoded, decoded
     return maybe_json(text), value
-
-
-def iso_z(moment: datetime) -> str:
-    """``moment`` in UTC as ISO 8601 with milliseconds and ``Z`` (naive means UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def api_base(url: str | None, default: str) -> httpx.URL:
-    """The API host as a URL ending in ``/`` (paths are joined to it); a URL that already
-    ends in ``/api``, ``/api/v1`` or ``/api/public`` is taken back to its root."""
-    text = (url or default).strip()
-    try:
-        base = httpx.URL(text)
-    except httpx.InvalidURL as error:
-        raise SourceError(f"not a valid URL: {text!r} ({error})") from error
-    if base.scheme not in ("http", "https") or not base.host:
-        raise SourceError(f"not an http(s) URL: {display_url(base)}")
-    path = base.path.rstrip("/")
-    for suffix in ("/api/public", "/api/v1", "/api"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)]
-            break
-    return base.copy_with(path=path + "/", query=None, fragment=None)
-
-
-# --- positions ------------------------------------------------------------------------
-
-
-def resume_position(marker: str, start: datetime | None) -> str:
-    """The :attr:`Batch.position` for the page ``marker`` (cursor or page number) of a
-    read that started at ``start``."""
-    return marker if start is None else f"{marker}@{start.astimezone(UTC).isoformat()}"
-
-
-def resume_point(
-    position: str | None, since: datetime | None
-) -> tuple[str | None, datetime | None]:
-    """(page marker, start time) to read from: from ``position`` when given (its own
-    start time, or none), else the beginning of a read from ``since``."""
-    if position is None or position == "":
-        return None, since
-    marker, at, tail = position.rpartition("@")
-    if at:
-        moment = from_iso(tail)
-        if moment is not None and marker:
-            return marker, moment
-    return position, None
-
-
-# --- chat messages (shared with the LangSmith reader) ---------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Chat:
-    """What a request or response says, as triage shows it."""
-
-    text: str
-    turns: tuple[Turn, ...] = ()
-    tool_calls: tuple[ToolCall, ...] = ()
-    from_messages: bool = False
-    """Whether the value held chat messages (else ``text`` is the value as text)."""
-
-
-_ROLES = {
-    "user": "user",
-    "human": "user",
-    "humanmessage": "user",
-    "humanmessagechunk": "user",
-    "assistant": "assistant",
-    "ai": "assistant",
-    "model": "assistant",
-    "aimessage": "assistant",
-    "aimessagechunk": "assistant",
-    "system": "system",
-    "developer": "system",
-    "systemmessage": "system",
-    "tool": "tool",
-    "function": "tool",
-    "toolmessage": "tool",
-    "functionmessage": "tool",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Message:
-    role: str
-    text: str
-    tool_calls: tuple[ToolCall, ...]
-
-
-def _message(value: object) -> _Message | None:
-    """A chat message in any of the usual shapes: ``{role, content}`` (OpenAI,
-    Anthropic), ``{type: "human", content}`` (LangChain) or a serialised LangChain
-    message (``{"lc": 1, "id": [..., "HumanMessage"], "kwargs": {...}}``)."""
-    if not isinstance(value, Mapping):
-        return None
-    body: Mapping[str, Any] = value
-    role_name: object
-    if value.get("lc") is not None and isinstance(value.get("kwargs"), Mapping):
-        body = value["kwargs"]
-        ident = value.get("id")
-        role_name = ident[-1] if isinstance(ident, list) and ident else body.get("type")
-        if role_name == "ChatMessage":
-            role_name = body.get("role")
-    else:
-        role_name = value.get("role") or value.get("type")
-    if not isinstance(role_name, str) or not (
-        "content" in body or "tool_calls" in body or "parts" in body
-    ):
-        return None
-    role = _ROLES.get(role_name.lower())
-    if role is None:
-        return None
-    content = body.get("content", body.get("parts"))
-    return _Message(role, _content_text(content), _tool_calls(body, content))
-
-
-def _content_text(content: object) -> str:
-    if isinstance(content, list):
-        return text_of(
-            [
-                {"type": "text", "text": part["content"]}
-                if isinstance(part, Mapping)
-                and part.get("type") == "text"
-                and "text" not in part
-                and isinstance(part.get("content"), str)
-                else part
-                for part in content
-            ]
-        )
-    if isinstance(content, Mapping) and isinstance(content.get("text"), str):
-        return str(content["text"])
-    return text_of(content)
-
-
-def _tool_calls(body: Mapping[str, Any], content: object) -> tuple[ToolCall, ...]:
-    calls: list[ToolCall] = []
-    raw = body.get("tool_calls")
-    if isinstance(raw, list):
-        for call in raw:
-            if not isinstance(call, Mapping):
-                continue
-            function = call.get("function")
-            if isinstance(function, Mapping) and isinstance(function.get("name"), str):
-                calls.append(ToolCall(function["name"], maybe_json(function.get("arguments"))))
-            elif isinstance(call.get("name"), str):
-                arguments = call.get("args", call.get("arguments"))
-                calls.append(ToolCall(call["name"], maybe_json(arguments)))
-    if isinstance(content, list):
-        for part in content:
-            if (
-                isinstance(part, Mapping)
-                and part.get("type") in ("tool_use", "toolCall", "tool_call")
-                and isinstance(part.get("name"), str)
-            ):
-                arguments = part.get("input", part.get("arguments"))
-                calls.append(ToolCall(part["name"], maybe_json(arguments)))
-    return tuple(calls)
-
-
-def _messages(value: object) -> list[_Message] | None:
-    """The chat messages ``value`` holds, or ``None`` when it is not chat."""
-    if isinstance(value, Mapping):
-        if "messages" in value:
-            return _messages(value["messages"])
-        one = _message(value)
-        return [one] if one is not None else None
-    if isinstance(value, list) and value:
-        if len(value) == 1 and isinstance(value[0], list):
-            return _messages(value[0])  # LangChain chat model inputs: [[messages]]
-        found = [_message(entry) for entry in value]
-        if all(message is not None for message in found):
-            return [message for message in found if message is not None]
-    return None
-
-
-def chat_request(value: object, raw: str | None = None) -> Chat:
-    """A request: the last user message of chat messages (with all of them as the
-    transcript); else ``raw`` when it is text (kept exactly), a string as is, or
-    compact JSON."""
-    messages = _messages(value)
-    if messages:
-        users = [m for m in messages if m.role == "user"]
-        text = (users or messages)[-1].text
-        turns = tuple(Turn(m.role, m.text) for m in messages)
-        return Chat(text, turns, (), True)
-    return Chat(_plain(value, raw))
-
-
-def chat_response(value: object, raw: str | None = None) -> Chat:
-    """A response: the assistant's content and tool calls when ``value`` is chat
-    messages (or an OpenAI-style ``choices`` list); else like :func:`chat_request`."""
-    if isinstance(value, Mapping) and isinstance(value.get("choices"), list):
-        choices = value["choices"]
-        first = choices[0] if choices else None
-        if isinstance(first, Mapping) and isinstance(first.get("message"), Mapping):
-            value = first["message"]
-    messages = _messages(value)
-    if messages:
-        answers = [m for m in messages if m.role == "assistant"]
-        last = (answers or messages)[-1]
-        return Chat(last.text, (), last.tool_calls, True)
-    return Chat(_plain(value, raw))
-
-
-def _plain(value: object, raw: str | None) -> str:
-    if isinstance(raw, str):
-        return raw
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return compact_json(value)
-
-
-def compact_json(value: object) -> str:
-    """``value`` as compact JSON text (keys in their order, non-ASCII kept)."""
-    return jsonio.dumps(value)

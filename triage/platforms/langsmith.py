@@ -24,8 +24,8 @@ Mapping to an :class:`~triage.core.models.Item`:
   ``error``, ``tokens``, ``cost``, ``latency``, ``tags``, ``feedback_stats``,
   ``metadata`` (absent values are left out).
 
-Resuming works as for Langfuse (:mod:`triage.platforms.langfuse`): a batch's ``position``
-is the next cursor, with ``@`` and the read's start time when it had one.
+Resuming works as for Langfuse (:mod:`triage.platforms.api`): a batch's ``position`` is
+the next cursor, with ``@`` and the read's start time when it had one.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ import httpx
 from triage.config.schema import SourceConfig
 from triage.core.models import Item, Rejection
 from triage.platforms import Batch, SourceError
+from triage.platforms.adapters.langsmith import DEFAULT_HOST, auth_headers
+from triage.platforms.api import ACCEPT, api_base, resume_point, resume_position, with_client
+from triage.platforms.chat import Chat, chat_request, chat_response, compact_json
 from triage.platforms.common import (
     Context,
     Invalid,
@@ -52,23 +55,12 @@ from triage.platforms.common import (
     scalar_text,
     task_type,
 )
-from triage.platforms.langfuse import (
-    Chat,
-    api_base,
-    chat_request,
-    chat_response,
-    compact_json,
-    resume_point,
-    resume_position,
-)
 from triage.platforms.origins import Credential
 from triage.platforms.pages import display_url
 from triage.platforms.retry import Retrying, fetch_json
 
 __all__ = ["DEFAULT_HOST", "SELECT", "read_langsmith"]
 
-DEFAULT_HOST = "https://api.smith.langchain.com"
-_ACCEPT = {"Accept": "application/json"}
 
 SELECT = (
     "id",
@@ -123,9 +115,7 @@ def read_langsmith(
     project = (config.project or "").strip()
     if not project:
         raise SourceError("a LangSmith source needs project: the project's name or id")
-    headers = {"x-api-key": api_key}
-    if tenant:
-        headers["X-Tenant-Id"] = tenant
+    headers = auth_headers(api_key, tenant)
     base = api_base(config.url, DEFAULT_HOST)
     reader = _Reader(
         base=base,
@@ -136,21 +126,7 @@ def read_langsmith(
         page_size=max(1, min(page_size, 100)),
     )
     cursor, start = resume_point(position, since)
-    return _with_client(reader, cursor, start, client, timeout)
-
-
-def _with_client(
-    reader: _Reader,
-    cursor: str | None,
-    start: datetime | None,
-    client: httpx.Client | None,
-    timeout: float,
-) -> Iterator[Batch]:
-    if client is not None:
-        yield from reader.runs(client, cursor, start)
-        return
-    with httpx.Client(timeout=timeout, follow_redirects=False) as own:
-        yield from reader.runs(own, cursor, start)
+    return with_client(lambda own: reader.runs(own, cursor, start), client, timeout)
 
 
 @dataclass
@@ -173,7 +149,7 @@ class _Reader:
         )
         where = display_url(url)
         body, _ = fetch_json(
-            client, url, where=where, retrying=self.retrying, headers=_ACCEPT,
+            client, url, where=where, retrying=self.retrying, headers=ACCEPT,
             credential=self.credential,
         )  # fmt: skip
         found = body if isinstance(body, list) else [body] if isinstance(body, dict) else []
@@ -219,7 +195,7 @@ class _Reader:
                 method="POST",
                 where=where,
                 retrying=self.retrying,
-                headers=_ACCEPT,
+                headers=ACCEPT,
                 credential=self.credential,
                 json_body=body_query,
             )

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.core.models import ToolCall, Turn
+from triage.platforms.adapters.openclaw import TRAJECTORY_MARKER as MARKER
 from triage.platforms.common import (
     Context,
     Emitted,
@@ -55,7 +56,6 @@ from triage.platforms.values import (
 
 __all__ = ["MARKER", "read_trajectory"]
 
-MARKER = "openclaw-trajectory"
 _RUN_EVENTS = frozenset({"prompt.submitted", "model.completed", "trace.artifacts"})
 
 

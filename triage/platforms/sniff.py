@@ -1,6 +1,8 @@
 """Telling the format of a file from its first bytes.
 
-The first JSON object of the file decides (up to 20 lines in, so a broken first line is
+The platforms say what they recognise (:meth:`~triage.platforms.base.Adapter.sniff`,
+:meth:`~triage.platforms.base.Adapter.sniff_document`); this module finds what to show
+them. The first JSON object of the file decides (up to 20 lines in, so a broken first line is
 passed over); a pretty-printed document, or a first line longer than the 64 KiB looked
 at, is told by its first key. Gzip-compressed files are looked into. Lines may end in
 ``\n``, ``\r\n`` or a lone ``\r``.
@@ -15,25 +17,10 @@ from pathlib import Path
 from typing import Final
 
 from triage.core import jsonio
-from triage.platforms.openclaw_trajectory import MARKER
+from triage.platforms import registry
 
 __all__ = ["sniff"]
 
-_SESSION_TYPES: Final = frozenset(
-    {
-        "message",
-        "model_change",
-        "thinking_level_change",
-        "compaction",
-        "branch_summary",
-        "custom",
-        "custom_message",
-        "label",
-        "session_info",
-        "reset",
-        "session",
-    }
-)
 _HEAD: Final = 64 * 1024
 _FIRST_KEY: Final = re.compile(rb'\A\s*\{\s*"((?:[^"\\]|\\.)*)"\s*:\s*(?:"((?:[^"\\]|\\.)*)")?')
 
@@ -94,21 +81,7 @@ def sniff(path: Path) -> str | None:
 
 
 def _kind(obj: dict[str, object]) -> str | None:
-    kind = obj.get("type")
-    results = obj.get("results")
-    if kind == "session":
-        return "openclaw-session"
-    if obj.get("traceSchema") == MARKER:
-        return "openclaw-trajectory"
-    if "resourceSpans" in obj:
-        return "otlp"
-    if "evalId" in obj or (isinstance(results, dict) and results.keys() & {"version", "table"}):
-        return "promptfoo"
-    if kind in _SESSION_TYPES and ("parentId" in obj or "message" in obj):
-        return "openclaw-session"
-    if "id" in obj and "created_at" in obj:
-        return "jsonl"
-    return None
+    return registry.sniff(obj)
 
 
 def _document_kind(head: bytes) -> str | None:
@@ -117,17 +90,6 @@ def _document_kind(head: bytes) -> str | None:
     match = _FIRST_KEY.match(head)
     if match is None:
         return None
-    key, value = match[1], match[2]
-    if key == b"resourceSpans":
-        return "otlp"
-    if key == b"evalId":
-        return "promptfoo"
-    if key == b"traceSchema" and value == MARKER.encode():
-        return "openclaw-trajectory"
-    if key == b"type" and value is not None and value.decode(errors="replace") in _SESSION_TYPES:
-        return "openclaw-session"
-    if key in (b"results", b"config", b"shareableUrl", b"metadata") and (
-        b'"promptIdx"' in head or b'"table"' in head
-    ):
-        return "promptfoo"
-    return None
+    key = match[1].decode(errors="replace")
+    value = match[2].decode(errors="replace") if match[2] is not None else None
+    return registry.sniff_document(key, value, head)

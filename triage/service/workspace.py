@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triage.config import Config
 from triage.core.models import (
@@ -35,6 +35,9 @@ from triage.rules.triager import History, Triager
 from triage.storage.nul import refuse_nul, refuse_nul_in, visible_nul
 from triage.storage.reviews import UNCHECKED, Expect, Reviews
 from triage.storage.store import Store
+
+if TYPE_CHECKING:
+    from triage.service.writeback import PushReport
 
 Progress = Callable[[str, int, int | None], None]
 """Called with (source label, done, total or None) as a pull advances."""
@@ -482,9 +485,17 @@ class Workspace:
         ``triage push``, retried until the platform takes it."""
         source = self.config.sources.get(item.source)
         if source is not None and source.write_back:
-            from triage.platforms.writeback import queue_verdict
+            from triage.service.writeback import queue_verdict
 
             queue_verdict(self, record, item)
+
+    def push(self, *, due_only: bool = False) -> PushReport:
+        """Send the verdicts queued for their platforms (see
+        :mod:`triage.service.writeback`): every unsent one, or with ``due_only`` those
+        whose retry time has come. Returns what was sent, what failed and what waits."""
+        from triage.service.writeback import push
+
+        return push(self, everything=not due_only)
 
     def undo(self, record: VerdictRecord, *, reviewer: str) -> VerdictRecord:
         """Cancel a verdict with a new ``undo`` record (the original stays). Undoing
