@@ -87,9 +87,15 @@ class TriageApp(App[None]):
         self.sitting: Sitting | None = None
         """This reviewer's verdicts since the app started: what undo walks back."""
         self.keymap: dict[str, str] = dict(config.keys)
-        """Binding id → keys, from ``[keys]`` in triage.toml (shown by the help screen)."""
+        """Binding id → keys, from ``[keys]`` in triage.toml, as written there."""
         if self.keymap:
             self.set_keymap(self.keymap)
+
+    @property
+    def keys_in_force(self) -> dict[str, str]:
+        """Binding id → keys as Textual applies them now (``[keys]`` normalised, so
+        ``?`` reads ``question_mark``): what the help screen shows."""
+        return dict(self._keymap)
 
     def on_mount(self) -> None:
         from triage.tui.screens.queue import QueueScreen

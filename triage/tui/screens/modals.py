@@ -83,8 +83,8 @@ class FailureModePicker(ModalScreen[PickedModes | None]):
     BINDINGS = [
         Binding("tab,space", "mark", "Mark several", id="picker-mark"),
         Binding("escape", "cancel", "Cancel", id="picker-cancel"),
-        Binding("down", "cursor(1)", show=False),
-        Binding("up", "cursor(-1)", show=False),
+        Binding("down", "cursor(1)", "Next mode", show=False),
+        Binding("up", "cursor(-1)", "Previous mode", show=False),
     ]
 
     def __init__(self, modes: list[FailureMode], task_type: str, *, query: str = "") -> None:
