@@ -340,3 +340,21 @@ def test_two_modules_declaring_one_kind_are_refused(
             registry.adapters()
     finally:
         sys.modules.pop(f"{adapters.__name__}.fakelog_again", None)
+
+
+def test_detection_asks_every_platform_and_the_strongest_wins(tmp_path: Path) -> None:
+    # A transcript entry that also has a native item's id and created_at is OpenClaw's
+    # (a shape beats the generic one); a marker beats a shape; a "type" that is not
+    # text is no transcript entry (it used to stop detection with a TypeError).
+    cases = {
+        '{"type":"message","parentId":"a","id":"x","created_at":"2026-08-03"}': (
+            "openclaw-session"
+        ),
+        '{"type":"message","message":{},"resourceSpans":[]}': "otlp",
+        '{"id":"x","created_at":"2026-08-03"}': "jsonl",
+        '{"type":["message"],"message":{}}': None,
+    }
+    for n, (line, expected) in enumerate(cases.items()):
+        path = tmp_path / f"case{n}.json"
+        path.write_text(line + "\n")
+        assert detect_format(path) == expected, line
