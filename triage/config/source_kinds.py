@@ -1,19 +1,17 @@
 """The source kinds and file formats a ``[sources.NAME]`` table may name.
 
-They are declared by the platform adapters (:mod:`triage.platforms.registry`), but
-configuration builds on nothing but the core, so it is told them: the package's
-``__init__`` installs the registry's lookup here before any other module of triage
-runs, and :class:`~triage.config.schema.SourceConfig` asks :func:`source_names` when it
-validates ``kind`` and ``format``. The lookup runs (and the adapters are found) only
-when a table is validated.
+The platform adapters declare them (:mod:`triage.platforms.registry`);
+:class:`~triage.config.schema.SourceConfig` asks :func:`source_names` when it validates
+``kind`` and ``format``. That is configuration's one look upward, declared in the
+import contracts: the registry is imported here, on first use only, so loading the
+configuration costs nothing until a ``[sources]`` table is validated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["SourceNames", "install", "source_names"]
+__all__ = ["SourceNames", "source_names"]
 
 
 @dataclass(frozen=True)
@@ -27,17 +25,8 @@ class SourceNames:
     which is what a ``kind = "jsonl"`` source reads)."""
 
 
-_lookup: Callable[[], SourceNames] | None = None
-
-
-def install(lookup: Callable[[], SourceNames]) -> None:
-    """Make ``lookup`` the answer of :func:`source_names` (done once, by ``triage``)."""
-    global _lookup
-    _lookup = lookup
-
-
 def source_names() -> SourceNames:
-    """The kinds and formats in force."""
-    if _lookup is None:
-        raise RuntimeError("the platform registry was not installed (triage/__init__.py does)")
-    return _lookup()
+    """The kinds and formats the platforms in force declare."""
+    from triage.platforms.registry import source_names as declared
+
+    return declared()
