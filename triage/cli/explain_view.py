@@ -50,7 +50,7 @@ def render_explanation(ex: Explanation) -> Group:
         lines.append(Text("why:"))
     for reason in sorted(d.reasons, key=lambda r: -r.lane.severity):
         row = Text("  ● ")
-        row.append(one_line(reason.rule, 40), style="bold")
+        row.append(one_line(reason.label, 40), style="bold")
         if reason.shadow:
             row.append(f" (shadow: would have routed to {reason.lane.value})  ", style="dim")
         else:

@@ -154,10 +154,10 @@ def _explanation_json(ex: Any) -> dict[str, Any]:
         "agent": ex.item.agent,
         "task_type": ex.item.task_type,
         "lane": d.lane.value,
-        "rule_lane": (d.rule_lane or d.lane).value,
+        "rule_lane": d.lane_before_sample.value,
         "default_lane": d.default_lane,
         "reasons": [
-            {"rule": r.rule, "lane": r.lane.value, "why": r.why, "matched": r.matched}
+            {"rule": r.label, "lane": r.lane.value, "why": r.why, "matched": r.matched}
             for r in d.reasons
         ],
         "novelty": {

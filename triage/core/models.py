@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -113,17 +113,80 @@ class Rejection:
         return f"{self.source}:{self.line}: {self.reason}"
 
 
+class ReasonKind(enum.StrEnum):
+    """What a reason in a triage decision stands for."""
+
+    RULE = "rule"
+    """A rule matched; the most severe lane among these sets the item's lane."""
+    SHADOW = "shadow"
+    """A shadow rule matched: recorded as "would have routed", without effect on the lane."""
+    ESCALATION = "escalation"
+    """A reviewer escalated the item, lifting it to ``deep``."""
+    AUDIT_SAMPLE = "audit_sample"
+    """The item was picked as an audit sample of ``pass`` and sent to ``scan``."""
+    DEFAULT_LANE = "default_lane"
+    """No rule matched: the rule set's default lane applied."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+_LABEL = {
+    ReasonKind.ESCALATION: "escalated",
+    ReasonKind.AUDIT_SAMPLE: "audit sample",
+    ReasonKind.DEFAULT_LANE: "default lane",
+}
+AUDIT_SAMPLE_WHY = "audit sample: a share of pass items is checked to measure escapes"
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One matching rule in a triage decision, with the values that made it match."""
+    """One reason in a triage decision: a matching rule (with the values that made it
+    match), a matching shadow rule, or an escalation; see :class:`ReasonKind`."""
 
-    rule: str
+    rule: str | None
+    """The matching rule's id; ``None`` for a reason no rule gave (an escalation)."""
     lane: Lane
     why: str
+    """The sentence a reviewer sees."""
     matched: dict[str, Any] = field(default_factory=dict)
     failure_modes: tuple[str, ...] = ()
-    shadow: bool = False
-    """From a shadow rule: recorded as "would have routed", without effect on the lane."""
+    kind: ReasonKind = ReasonKind.RULE
+    reviewer: str | None = None
+    """Who escalated (escalations only)."""
+    note: str = ""
+    """The note given with the escalation (escalations only)."""
+
+    @classmethod
+    def escalation(cls, *, reviewer: str, note: str = "") -> Reason:
+        """The reason of an item ``reviewer`` escalated to ``deep``, with their note."""
+        why = f"escalated by {reviewer}" + (f": {note}" if note else "")
+        return cls(None, Lane.DEEP, why, kind=ReasonKind.ESCALATION, reviewer=reviewer, note=note)
+
+    @property
+    def shadow(self) -> bool:
+        """From a shadow rule: without effect on the lane."""
+        return self.kind is ReasonKind.SHADOW
+
+    @property
+    def label(self) -> str:
+        """The name shown for the reason: the rule's id, else its kind in words
+        (``escalated`` for an escalation)."""
+        return self.rule if self.rule is not None else _LABEL.get(self.kind, self.kind.value)
+
+
+def lead_reason(lane: Lane, reasons: Iterable[Reason], audit_sample: bool) -> Reason:
+    """The reason a reviewer sees first for an item in ``lane``: the audit sample when
+    it is one, else the most severe reason with effect (the first of equals: an
+    escalation comes first), else the default lane."""
+    if audit_sample:
+        return Reason(None, lane, AUDIT_SAMPLE_WHY, kind=ReasonKind.AUDIT_SAMPLE)
+    effective = (r for r in reasons if not r.shadow)
+    top = max(effective, key=lambda r: r.lane.severity, default=None)
+    if top is not None:
+        return top
+    why = f"no rule matched; default lane is {lane.value}"
+    return Reason(None, lane, why, kind=ReasonKind.DEFAULT_LANE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,21 +218,42 @@ class Decision:
     """Ordering key within a lane: higher is reviewed first."""
 
     @property
+    def lead(self) -> Reason:
+        """The reason a reviewer sees first (see :func:`lead_reason`)."""
+        return lead_reason(self.lane, self.reasons, self.audit_sample)
+
+    @property
     def first_reason(self) -> str:
         """The sentence a reviewer sees first for this decision."""
-        effective = [(r.lane, r.why) for r in self.reasons if not r.shadow]
-        return first_reason(self.lane, effective, self.audit_sample)
+        return self.lead.why
+
+    @property
+    def lane_before_sample(self) -> Lane:
+        """The lane the rules chose: ``pass`` for an audit sample, else :attr:`lane`."""
+        return self.rule_lane or self.lane
+
+    @property
+    def escalated(self) -> bool:
+        """Whether this decision is an escalation (its newest reason is one): undoing
+        the escalation restores the decision before it."""
+        return bool(self.reasons) and self.reasons[0].kind is ReasonKind.ESCALATION
+
+    def escalate(self, *, reviewer: str, note: str = "") -> Decision:
+        """This decision lifted to ``deep`` by ``reviewer``: the escalation reason
+        first, no longer an audit sample, reviewed before the rest of deep."""
+        return replace(
+            self,
+            lane=Lane.DEEP,
+            reasons=(Reason.escalation(reviewer=reviewer, note=note), *self.reasons),
+            audit_sample=False,
+            risk=self.risk + 100.0,
+        )
 
 
-def first_reason(lane: Lane, reasons: Iterable[tuple[Lane, str]], audit_sample: bool) -> str:
-    """The one-line reason for a lane: the audit-sample note, else the ``why`` of the
-    most severe matching rule, else the default-lane note."""
-    if audit_sample:
-        return "audit sample: a share of pass items is checked to measure escapes"
-    top = max(reasons, key=lambda r: r[0].severity, default=None)
-    if top is not None:
-        return top[1]
-    return f"no rule matched; default lane is {lane.value}"
+def lane_before_sample(lane: Lane, audit_sample: bool) -> Lane:
+    """The lane the rules had chosen for an item in ``lane``: an audit sample is a
+    ``pass`` item lifted to ``scan``, so it counts under ``pass``."""
+    return Lane.PASS if audit_sample else lane
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +283,8 @@ class VerdictRecord:
     modes: tuple[str, ...]
     note: str
     seconds: float
-    lane: str | None
+    lane: Lane | None
+    """The item's lane when the verdict was given."""
     rules_version: str | None
     recorded_at: datetime
     supersedes: int | None = None
@@ -260,6 +345,11 @@ class ItemFact:
     lane: Lane
     audit_sample: bool
 
+    @property
+    def lane_before_sample(self) -> Lane:
+        """The lane the rules chose (see :func:`lane_before_sample`)."""
+        return lane_before_sample(self.lane, self.audit_sample)
+
 
 @dataclass(frozen=True, slots=True)
 class ReviewFact:
@@ -286,3 +376,9 @@ class ReviewFact:
     def failed(self) -> bool:
         """True when the verdict is ``fail``."""
         return self.outcome == Outcome.FAIL
+
+    @property
+    def lane_before_sample(self) -> Lane:
+        """The lane the rules had chosen when the item was reviewed (an audit sample:
+        ``pass``; see :func:`lane_before_sample`)."""
+        return lane_before_sample(self.lane, self.audit_sample)

@@ -166,11 +166,6 @@ def gather(workspace: Workspace, ruleset: RuleSet, *, days: int | None = None) -
     )
 
 
-def rule_lane_at_review(fact: ReviewFact) -> Lane:
-    """The lane the rules had chosen when the item was reviewed (an audit sample: pass)."""
-    return Lane.PASS if fact.audit_sample else fact.lane
-
-
 def run(
     sample: Sample, draft: RuleSet, *, baseline: tuple[RuleSet, BacktestResult] | None = None
 ) -> BacktestResult:
@@ -201,10 +196,10 @@ def run(
                     known = None
         if known is None:
             decision = triager.decide(item)
-            known = (decision.rule_lane or decision.lane, decision.lane)
+            known = (decision.lane_before_sample, decision.lane)
         new, lane = known
         decided[fact.item_pk] = known
-        old = rule_lane_at_review(fact)
+        old = fact.lane_before_sample
         cells[(old, new)] += 1
         if fact.failed and new is Lane.PASS:
             escapes.append(fact.ref)

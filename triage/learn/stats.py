@@ -130,10 +130,10 @@ def compute_stats(
         return tallies.setdefault(key, _Tally())
 
     for fact in items:
-        tally(fact, Lane.PASS if fact.audit_sample else fact.lane).items += 1
+        tally(fact, fact.lane_before_sample).items += 1
     for review in reviews:
         sample = review.audit_sample
-        t = tally(review, Lane.PASS if sample else review.lane)
+        t = tally(review, review.lane_before_sample)
         t.reviewed += 1
         t.failures += review.failed
         t.seconds += review.seconds

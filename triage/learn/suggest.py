@@ -31,6 +31,7 @@ adds the backtests and the dismissals stored in the workspace.
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from collections import Counter, defaultdict
@@ -49,8 +50,29 @@ if TYPE_CHECKING:
     from triage.service.workspace import Workspace
     from triage.storage.suggestions import SuggestionAnswer
 
-TIGHTEN, RELAX, MODE, MODEL = "tighten", "relax", "mode", "model"
-_KIND_ORDER = {TIGHTEN: 0, MODE: 1, MODEL: 2, RELAX: 3}
+
+class SuggestionKind(enum.StrEnum):
+    """Which rule of thumb a suggestion comes from; the first part of its id. Listed
+    riskiest first, the order suggestions are offered in."""
+
+    TIGHTEN = "tighten"
+    """A task type fails too often in its lane: send it one lane up."""
+    MODE = "mode"
+    """One failure mode keeps recurring outside deep: send its task type to deep."""
+    MODEL = "model"
+    """An agent switched model recently: keep it at least in scan."""
+    RELAX = "relax"
+    """A task type hardly ever fails in its lane: let it go one lane down."""
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        """Position in the order suggestions are offered in (riskiest first)."""
+        return list(SuggestionKind).index(self)
+
+
 _UP = {Lane.PASS: Lane.SCAN, Lane.SCAN: Lane.DEEP}
 _DOWN = {Lane.DEEP: Lane.SCAN, Lane.SCAN: Lane.PASS}
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -156,7 +178,7 @@ class Suggestion:
     id: str
     """Stable across runs: ``tighten:refund:scan``, ``relax:handoff:scan``,
     ``mode:refund-over-policy:refund``, ``model:support-bot:claude-sonnet-4-6``."""
-    kind: str
+    kind: SuggestionKind
     title: str
     evidence: Evidence
     changes: tuple[Change, ...]
@@ -219,7 +241,7 @@ def lane_records(reviews: Iterable[ReviewFact]) -> dict[tuple[str, Lane], tuple[
     on an audit sample counts for ``pass``."""
     out: dict[tuple[str, Lane], _Record] = defaultdict(_Record)
     for fact in reviews:
-        record = out[(fact.task_type, Lane.PASS if fact.audit_sample else fact.lane)]
+        record = out[(fact.task_type, fact.lane_before_sample)]
         record.reviewed += 1
         record.failures += fact.failed
     return {key: (r.reviewed, r.failures) for key, r in out.items()}
@@ -251,7 +273,11 @@ def propose(
     # Riskiest first; among recurring modes, the most frequent first.
     return sorted(
         out,
-        key=lambda s: (_KIND_ORDER[s.kind], -s.evidence.failures if s.kind == MODE else 0, s.id),
+        key=lambda s: (
+            s.kind.rank,
+            -s.evidence.failures if s.kind is SuggestionKind.MODE else 0,
+            s.id,
+        ),
     )
 
 
@@ -266,7 +292,7 @@ def _tighten(
     where = "pass (reviewed samples)" if lane is Lane.PASS else lane.value
     counts = f"{failures} of {reviewed} failed, 95% CI {_pct(low)}–{_pct(high)}%"
     sentence = f"{task} in {where}: {counts} → send to {up.value}"
-    sid = f"{TIGHTEN}:{task}:{lane.value}"
+    sid = f"{SuggestionKind.TIGHTEN}:{task}:{lane.value}"
     action = "read them closely" if up is Lane.DEEP else "give them a look"
     rule = {
         "id": _unique(f"{_slug(task)}-to-{up.value}", taken),
@@ -280,7 +306,7 @@ def _tighten(
     return [
         Suggestion(
             id=sid,
-            kind=TIGHTEN,
+            kind=SuggestionKind.TIGHTEN,
             title=f"Send {task} to {up.value}: {failures} of {reviewed} failed in {lane.value}",
             evidence=Evidence(reviewed, failures, tolerance, sentence),
             changes=(_learned(rule, sid, sentence, th),),
@@ -304,7 +330,7 @@ def _relax(
     low, high = wilson_interval(failures, reviewed)
     if high >= tolerance:
         return []
-    sid = f"{RELAX}:{task}:{lane.value}"
+    sid = f"{SuggestionKind.RELAX}:{task}:{lane.value}"
     counts = f"{failures} of {reviewed} failed, 95% CI {_pct(low)}–{_pct(high)}%"
     changes: tuple[Change, ...]
     if down is Lane.PASS:
@@ -348,7 +374,7 @@ def _relax(
     return [
         Suggestion(
             id=sid,
-            kind=RELAX,
+            kind=SuggestionKind.RELAX,
             title=f"Move {task} from {lane.value} to {down.value}: {failures} of {reviewed} failed",
             evidence=Evidence(reviewed, failures, tolerance, sentence),
             changes=changes,
@@ -361,9 +387,7 @@ def _modes(
 ) -> list[Suggestion]:
     since = now - timedelta(days=th.mode_days)
     recent = [
-        f
-        for f in reviews
-        if since < f.created_at <= now and (f.audit_sample or f.lane is not Lane.DEEP)
+        f for f in reviews if since < f.created_at <= now and f.lane_before_sample is not Lane.DEEP
     ]
     reviewed = Counter(f.task_type for f in recent)
     found = Counter((mode, f.task_type) for f in recent if f.failed for mode in f.modes)
@@ -372,7 +396,7 @@ def _modes(
     for (mode, task), count in sorted(found.items()):
         if count < th.mode_repeats:
             continue
-        sid = f"{MODE}:{mode}:{task}"
+        sid = f"{SuggestionKind.MODE}:{mode}:{task}"
         sentence = (
             f"{mode} in {task}: found {count} times outside deep in the {days} to "
             f"{now.date().isoformat()} ({count} of {reviewed[task]} reviews) → send to deep"
@@ -391,7 +415,7 @@ def _modes(
         out.append(
             Suggestion(
                 id=sid,
-                kind=MODE,
+                kind=SuggestionKind.MODE,
                 title=f"Send {task} to deep: {mode} found {count} times in {days}",
                 evidence=Evidence(reviewed[task], count, None, sentence),
                 changes=(_learned(rule, sid, sentence, th),),
@@ -432,7 +456,7 @@ def _models(
         count = verdicts[(agent, model)]
         if count >= th.min_model_reviews:
             continue
-        sid = f"{MODEL}:{agent}:{model}"
+        sid = f"{SuggestionKind.MODEL}:{agent}:{model}"
         sentence = (
             f"{agent} on {model} since {since.date().isoformat()}: {count} verdicts "
             f"({failed[(agent, model)]} failed), fewer than {th.min_model_reviews} "
@@ -453,7 +477,7 @@ def _models(
         out.append(
             Suggestion(
                 id=sid,
-                kind=MODEL,
+                kind=SuggestionKind.MODEL,
                 title=f"Keep {agent} on {model} in scan: {count} verdicts so far",
                 evidence=Evidence(count, failed[(agent, model)], None, sentence),
                 changes=(_learned(rule, sid, sentence, th),),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from triage.core.models import Decision, Item, Lane, Novelty, Reason
+from triage.core.models import Decision, Item, Lane, Novelty, Reason, ReasonKind
 from triage.core.novelty import NoveltyIndex
 from triage.core.signals import compute_signals
 from triage.rules import RuleSet
@@ -121,7 +121,7 @@ class Triager:
                 why=rule.why,
                 matched=rule.explain(signals),
                 failure_modes=tuple(rule.failure_modes),
-                shadow=rule.shadow,
+                kind=ReasonKind.SHADOW if rule.shadow else ReasonKind.RULE,
             )
             for rule in self.rules.matching(signals)
         )

@@ -469,7 +469,7 @@ class Workspace:
             note=note,
             checklist=checklist,
             seconds=seconds,
-            lane=decision.lane.value if decision else None,
+            lane=decision.lane if decision else None,
             rules_version=decision.rules_version if decision else None,
             key=key,
             expect=expect,
@@ -502,11 +502,7 @@ class Workspace:
         an escalation also puts the item back in the lane it had before."""
         if record.outcome is Outcome.ESCALATE:
             history = self.store.decision_history(record.item_pk)
-            if (
-                len(history) >= 2
-                and history[-1][1].reasons[:1]
-                and (history[-1][1].reasons[0].rule == "escalated")
-            ):
+            if len(history) >= 2 and history[-1][1].escalated:
                 self.store.record_decisions([(record.item_pk, history[-2][1])])
         undo = self.reviews.record(
             item_pk=record.item_pk,

@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from triage.core.jsonio import dumps_sorted, loads
-from triage.core.models import Decision, Item, Lane, Novelty, Reason, ToolCall, Turn
+from triage.core.models import (
+    Decision,
+    Item,
+    Lane,
+    Novelty,
+    Reason,
+    ReasonKind,
+    ToolCall,
+    Turn,
+)
 
 
 def now() -> datetime:
@@ -132,15 +141,63 @@ def item_from_row(row: Any) -> Item:
     )
 
 
+ESCALATED = "escalated"
+"""The ``rule`` an escalation reason is stored under. Rows written before reasons
+carried a kind told an escalation only by this name (and its ``why``)."""
+
+
 def reason_to_json(reason: Reason) -> dict[str, Any]:
-    return {
-        "rule": reason.rule,
+    """A reason as stored in a decision row. A rule's keeps the shape it always had
+    (``rule``, ``lane``, ``why``, ``matched``, ``failure_modes``, ``shadow``); an
+    escalation adds ``kind``, ``reviewer`` and ``note`` and keeps ``rule`` as
+    ``escalated``, so rows read the same by any version."""
+    out: dict[str, Any] = {
+        "rule": reason.rule if reason.rule is not None else reason.label,
         "lane": reason.lane.value,
         "why": reason.why,
         "matched": _jsonable(reason.matched),
         "failure_modes": list(reason.failure_modes),
         "shadow": reason.shadow,
     }
+    if reason.kind not in (ReasonKind.RULE, ReasonKind.SHADOW):
+        out.update(kind=reason.kind.value, reviewer=reason.reviewer, note=reason.note)
+    return out
+
+
+def reason_from_json(data: dict[str, Any]) -> Reason:
+    """A reason from a decision row. Without a ``kind`` (a rule's, or any row written
+    before reasons carried one) it is a shadow rule's when ``shadow`` is set, an
+    escalation when stored as ``escalated`` with the ``why`` an escalation has
+    (``escalated by <reviewer>[: <note>]``, split at the first ``": "``), else a rule's."""
+    rule, why = str(data["rule"]), str(data["why"])
+    lane = Lane(data["lane"])
+    kind = _kind(data, rule, why)
+    if kind is ReasonKind.ESCALATION:
+        reviewer, note = data.get("reviewer"), data.get("note")
+        if "kind" not in data:
+            reviewer, _, note = why.removeprefix(_ESCALATED_BY).partition(": ")
+        return Reason(None, lane, why, kind=kind, reviewer=reviewer or None, note=str(note or ""))
+    return Reason(
+        rule=rule,
+        lane=lane,
+        why=why,
+        matched=dict(data.get("matched") or {}),
+        failure_modes=tuple(data.get("failure_modes") or ()),
+        kind=kind,
+    )
+
+
+_ESCALATED_BY = "escalated by "
+
+
+def _kind(data: dict[str, Any], rule: str, why: str) -> ReasonKind:
+    if "kind" in data:
+        return ReasonKind(data["kind"])
+    if data.get("shadow"):
+        return ReasonKind.SHADOW
+    if rule == ESCALATED and why.startswith(_ESCALATED_BY):
+        return ReasonKind.ESCALATION
+    return ReasonKind.RULE
 
 
 def decision_row_values(item_pk: int, decision: Decision, at: datetime) -> dict[str, Any]:
@@ -166,17 +223,7 @@ def decision_from_row(row: Any) -> Decision:
     """A :class:`Decision` from a ``decision`` row."""
     return Decision(
         lane=Lane(row.lane),
-        reasons=tuple(
-            Reason(
-                rule=r["rule"],
-                lane=Lane(r["lane"]),
-                why=r["why"],
-                matched=dict(r.get("matched") or {}),
-                failure_modes=tuple(r.get("failure_modes") or ()),
-                shadow=bool(r.get("shadow", False)),
-            )
-            for r in row.reasons or ()
-        ),
+        reasons=tuple(reason_from_json(r) for r in row.reasons or ()),
         novelty=Novelty(score=row.novelty, nearest=row.nearest, is_novel=row.is_novel),
         audit_sample=row.audit_sample,
         rules_version=row.rules_version,

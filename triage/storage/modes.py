@@ -23,7 +23,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import aliased
 
-from triage.core.models import FailureMode, Lane
+from triage.core.models import FailureMode, Lane, Outcome, lane_before_sample
 from triage.errors import NotFound
 from triage.storage import audit
 from triage.storage.convert import now, utc
@@ -217,7 +217,7 @@ class Modes:
             .join(verdicts, verdicts.c.pk == verdict_modes_t.c.verdict_pk)
             .join(items_t, items_t.c.pk == verdicts.c.item_pk)
             .outerjoin(at_review, at_review.c.pk == verdicts.c.decision_pk)
-            .where(verdicts.c.outcome == "fail")
+            .where(verdicts.c.outcome == Outcome.FAIL.value)
         )  # fmt: skip
         with self.engine.connect() as conn:
             rows = conn.execute(stmt).all()
@@ -257,8 +257,10 @@ class Modes:
 
 def _found_in(row: Any) -> str:
     """The lane a failure was found in; audit samples count under ``pass``."""
-    lane = row.review_lane or row.lane or "untriaged"
-    return Lane.PASS.value if row.sampled else str(lane)
+    lane = row.review_lane or row.lane
+    if lane is None:
+        return Lane.PASS.value if row.sampled else "untriaged"
+    return lane_before_sample(Lane(lane), bool(row.sampled)).value
 
 
 def _summarise(mode_id: str, hits: list[ModeExample], examples: int) -> ModeEvidence:

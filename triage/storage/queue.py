@@ -21,9 +21,9 @@ from triage.core.models import (
     QueueEntry,
     QueueFilter,
     QueueKey,
-    first_reason,
+    lead_reason,
 )
-from triage.storage.convert import utc
+from triage.storage.convert import reason_from_json, utc
 from triage.storage.nul import has_nul
 from triage.storage.tables import DecisionRow, ItemRow
 
@@ -146,7 +146,8 @@ def facets(engine: Engine) -> tuple[list[str], list[str]]:
 
 
 def _entry(row: Any) -> QueueEntry:
-    reasons = [(Lane(r["lane"]), str(r["why"])) for r in row.reasons or () if not r.get("shadow")]
+    lane = Lane(row.lane)
+    reasons = (reason_from_json(r) for r in row.reasons or ())
     return QueueEntry(
         pk=row.pk,
         source=row.source,
@@ -154,9 +155,9 @@ def _entry(row: Any) -> QueueEntry:
         created_at=utc(row.created_at),
         agent=row.agent,
         task_type=row.task_type,
-        lane=Lane(row.lane),
+        lane=lane,
         risk=row.risk,
-        reason=first_reason(Lane(row.lane), reasons, row.audit_sample),
+        reason=lead_reason(lane, reasons, row.audit_sample).why,
         audit_sample=row.audit_sample,
         verdict=Outcome(row.verdict) if row.verdict else None,
     )

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from triage.core.models import DONE, FailureMode, Outcome, VerdictRecord
+from triage.core.models import DONE, FailureMode, Lane, Outcome, VerdictRecord
 from triage.errors import NotFound, ReviewedMeanwhile
 from triage.storage import audit
 from triage.storage.convert import now, utc
@@ -69,7 +69,7 @@ class Reviews:
         note: str = "",
         checklist: dict[str, Any] | None = None,
         seconds: float = 0.0,
-        lane: str | None = None,
+        lane: Lane | None = None,
         rules_version: str | None = None,
         decision_pk: int | None = None,
         supersedes: int | None = None,
@@ -108,7 +108,7 @@ class Reviews:
             "note": note,
             "checklist": visible_nul_json(checklist or {}),
             "seconds": round(float(seconds), 1),
-            "lane": lane,
+            "lane": Lane(lane).value if lane else None,
             "rules_version": rules_version,
             "decision_pk": decision_pk,
             "supersedes": supersedes,
@@ -344,7 +344,7 @@ def _record(conn: Connection, row: Any) -> VerdictRecord:
         modes=tuple(modes),
         note=row.note,
         seconds=row.seconds,
-        lane=row.lane,
+        lane=Lane(row.lane) if row.lane else None,
         rules_version=row.rules_version,
         recorded_at=utc(row.recorded_at),
         supersedes=row.supersedes,

@@ -8,7 +8,7 @@ result dataclasses; no SQL leaves this package. Bulk writes use Core
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,7 +22,6 @@ from triage.core.models import (
     QueueEntry,
     QueueFilter,
     QueueKey,
-    Reason,
     ReviewFact,
 )
 from triage.errors import DatabaseReadOnly
@@ -276,17 +275,9 @@ class Store:
             )
 
     def escalate(self, item_pk: int, current: Decision, *, reviewer: str, note: str) -> None:
-        """Lift an item to ``deep`` with a new decision saying who escalated it and why."""
-        why = f"escalated by {reviewer}" + (f": {note}" if note else "")
-        reason = Reason(rule="escalated", lane=Lane.DEEP, why=why)
-        lifted = replace(
-            current,
-            lane=Lane.DEEP,
-            reasons=(reason, *current.reasons),
-            audit_sample=False,
-            risk=current.risk + 100.0,
-        )
-        self.record_decisions([(item_pk, lifted)])
+        """Lift an item to ``deep`` with a new decision saying who escalated it and why
+        (see :meth:`Decision.escalate`)."""
+        self.record_decisions([(item_pk, current.escalate(reviewer=reviewer, note=note))])
 
     def decision(self, item_pk: int) -> Decision | None:
         """The item's current decision."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from triage.core.inert import inert, one_line
-from triage.core.models import FailureMode, Item
+from triage.core.models import FailureMode, Item, Outcome
 from triage.core.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
@@ -22,7 +22,11 @@ LANE_BADGE = {
     "scan": "bold black on yellow",
     "pass": "bold black on green",
 }
-VERDICT_STYLE = {"ok": "bold green", "fail": "bold red", "escalate": "bold magenta"}
+VERDICT_STYLE = {
+    Outcome.OK: "bold green",
+    Outcome.FAIL: "bold red",
+    Outcome.ESCALATE: "bold magenta",
+}
 TOOL_RESULT_CHARS = 4000
 
 
@@ -74,7 +78,7 @@ def why(ex: Explanation) -> Text:
         text.append(f"No rule matched: the default lane, {d.lane.value}.\n")
     for reason in sorted(d.reasons, key=lambda r: -r.lane.severity):
         text.append("● ", style=LANE_STYLE[reason.lane.value])
-        text.append(one_line(reason.rule, 40), style="bold")
+        text.append(one_line(reason.label, 40), style="bold")
         if reason.shadow:
             text.append(
                 f" (shadow: would have routed to {reason.lane.value})\n", style="dim italic"
