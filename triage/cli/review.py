@@ -48,7 +48,8 @@ def verdict(
 
     if outcome is None:
         raise click.UsageError("say --ok, --fail or --escalate")
-    if modes and outcome == "ok":
+    verdict = Outcome(outcome)
+    if modes and verdict is Outcome.OK:
         raise click.UsageError("--mode tags a failure; use it with --fail or --escalate")
     seen: Expect = UNCHECKED
     if expect is not None:
@@ -62,7 +63,7 @@ def verdict(
         who = reviewer or ws.config.reviewer
         record, created = ws.record_verdict(
             item_ref,
-            Outcome(outcome),
+            verdict,
             reviewer=who,
             modes=modes,
             note=note,

@@ -143,7 +143,8 @@ class ItemScreen(TriageScreen[int | None]):
     # -- verdicts ------------------------------------------------------------------
 
     def action_verdict(self, outcome: str) -> None:
-        if outcome == "fail":
+        verdict = Outcome(outcome)
+        if verdict is Outcome.FAIL:
             from triage.tui.screens.modals import FailureModePicker
 
             task_type = self.view.row(self.index).task_type
@@ -152,7 +153,7 @@ class ItemScreen(TriageScreen[int | None]):
             picker.marked = marked | set(self.picked)
             self.app.push_screen(picker, self._failed)
             return
-        self._record(Outcome(outcome), ())
+        self._record(verdict, ())
 
     def _failed(self, picked: PickedModes | None) -> None:
         if picked is None:
