@@ -63,6 +63,8 @@ class TriageApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "triage"
     COMMANDS = App.COMMANDS | {ItemCommands}
+    SUSPENDED_SCREEN_CLASS = "-suspended"
+    """Marks a screen with another over it: under a dialog, its footer is hidden."""
     BINDINGS = [
         Binding("R", "open('rules')", "Rules", id="open-rules"),
         Binding("S", "open('stats')", "Stats", id="open-stats"),

@@ -18,6 +18,7 @@ from triage.core.inert import inert, one_line
 from triage.core.models import FailureMode
 from triage.tui.screens.base import REFUSALS, TriageScreen
 from triage.tui.widgets.fields import PlainInput, PlainTextArea
+from triage.tui.widgets.keys_line import KeysLine
 
 if TYPE_CHECKING:
     from triage.storage.modes import ModeEvidence
@@ -93,7 +94,7 @@ class ModeEditor(ModalScreen[dict[str, str] | None]):
                 )
                 yield Label("What reviewers look for (markdown)")
                 yield PlainTextArea(self.shown["look_for"], id="mode-look-for", soft_wrap=True)
-                yield Label("ctrl+s: save · esc: cancel", classes="help-line")
+                yield KeysLine(id="mode-keys")
             with VerticalScroll(id="mode-preview-box"):
                 yield Markdown(id="mode-preview", open_links=False)
 

@@ -33,6 +33,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from triage.tui.untrusted import untrusted
+from triage.tui.widgets.keys_line import KeysLine
 
 INTRO = (
     "Work the queue top to bottom. Open an item with enter, read the output and the "
@@ -145,6 +146,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(Text("triage: keys", style="bold"), id="help-title")
+            yield KeysLine(id="help-close-keys")
             yield Static(Text(INTRO), id="help-intro")
             yield Static(self._table(), id="help-keys")
 

@@ -11,7 +11,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
@@ -20,6 +19,7 @@ from triage.core.inert import inert, one_line
 from triage.core.models import FailureMode
 from triage.tui.untrusted import untrusted
 from triage.tui.widgets.fields import PlainInput, PlainTextArea
+from triage.tui.widgets.keys_line import KeysLine
 
 
 @dataclass(frozen=True)
@@ -105,41 +105,21 @@ class FailureModePicker(ModalScreen[PickedModes | None]):
                 self.typed, placeholder="type to filter, or to name a new mode", id="picker-input"
             )
             yield OptionList(id="picker-options")
-            yield Label(id="picker-help")
+            yield KeysLine(also=lambda: [("enter", "choose")], id="picker-help")
 
     def on_mount(self) -> None:
         self._refill(self.typed)
-        self._show_keys()
 
     @on(Input.Changed, "#picker-input")
     def _filter(self, event: Input.Changed) -> None:
         self._refill(event.value)
-        self.refresh_bindings()  # space marks only while the box is empty
-        self._show_keys()
+        self.refresh_bindings()  # space marks only while the box is empty: redraws the keys
 
     def keys_line(self) -> str:
         """The picker's keys as they are bound now: remapped keys as remapped, and
         ``space`` only while it marks (the text box is empty). Enter is the text
         box's own key, so it is always there."""
-        keys: dict[str, list[str]] = {}
-        box = self.focused
-        for key, active in self.active_bindings.items():
-            binding = active.binding
-            if active.node is not self or not (binding.show and binding.description and binding.id):
-                continue
-            if box is not None and box.check_consume_key(key, key_to_character(key)):
-                continue  # typed into the box, so not this binding's (remapped keys too)
-            keys.setdefault(binding.id, []).append(self.app.get_key_display(binding))
-        parts = ["enter: choose"]
-        for declared in self.BINDINGS:  # in the order they are declared
-            if isinstance(declared, Binding) and declared.id in keys:
-                what = declared.description.lower()
-                parts.append(f"{' / '.join(keys.pop(declared.id))}: {what}")
-        return " · ".join(parts)
-
-    def _show_keys(self) -> None:
-        # Remapped keys come from triage.toml: shown inert, like any text from a file.
-        self.query_one("#picker-help", Label).update(Text(inert(self.keys_line(), multiline=False)))
+        return self.query_one("#picker-help", KeysLine).line()
 
     def _refill(self, query: str) -> None:
         options = self.query_one("#picker-options", OptionList)
@@ -234,7 +214,7 @@ class NoteEditor(ModalScreen[str | None]):
         with Vertical(id="note"):
             yield Label(Text(self.title_text, style="bold"))
             yield PlainTextArea(self.initial, id="note-text", soft_wrap=True)
-            yield Label("ctrl+s: save · esc: cancel", id="note-help")
+            yield KeysLine(id="note-help")
 
     def on_mount(self) -> None:
         self.query_one("#note-text", TextArea).focus()
@@ -259,6 +239,7 @@ class TimeBox(ModalScreen[float | None]):
                 "The most valuable open items that fit are queued first; the rest carries over.",
                 id="timebox-help",
             )
+            yield KeysLine(also=lambda: [("enter", "start")], id="timebox-keys")
 
     @on(Input.Submitted, "#timebox-minutes")
     def _submit(self, event: Input.Submitted) -> None:
@@ -282,8 +263,8 @@ class FilterDialog(ModalScreen[Filters | None]):
     """Narrow the queue to a day, an agent, a task type."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="filter-cancel"),
         Binding("ctrl+s", "apply", "Apply", id="filter-apply"),
+        Binding("escape", "cancel", "Cancel", id="filter-cancel"),
     ]
 
     def __init__(self, current: Filters, agents: list[str], task_types: list[str]) -> None:
@@ -315,7 +296,11 @@ class FilterDialog(ModalScreen[Filters | None]):
                 prompt="any task type",
                 id="filter-task",
             )
-            yield Label("enter or ctrl+s: apply · esc: cancel", id="filter-help")
+            yield KeysLine(also=self._enter, id="filter-help")
+
+    def _enter(self) -> list[tuple[str, str]]:
+        """Enter applies from the day box (in a list, it opens the list)."""
+        return [("enter", "apply")] if self.focused is self.query_one("#filter-day") else []
 
     @on(Input.Submitted, "#filter-day")
     def action_apply(self) -> None:
@@ -382,7 +367,7 @@ class RuleEditor(ModalScreen[dict[str, object] | None]):
             yield Checkbox(
                 "shadow: record matches only", bool(self.values.get("shadow")), id="rule-shadow"
             )
-            yield Label("ctrl+s: validate and save · esc: cancel", classes="help-line")
+            yield KeysLine(id="rule-keys")
 
     def action_save(self) -> None:
         from textual.widgets import Checkbox, Select

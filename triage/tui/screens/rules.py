@@ -3,6 +3,7 @@ accept or dismiss, edit a rule in place, try a draft as a shadow rule."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Footer, Static
 from triage.core.inert import inert, one_line
 from triage.core.presentation import LANE_STYLE
 from triage.tui.screens.base import REFUSALS, TriageScreen
+from triage.tui.widgets.keys_line import bound_keys
 
 if TYPE_CHECKING:
     from triage.learn.rule_stats import RuleRecord
@@ -140,7 +142,7 @@ class RulesScreen(TriageScreen[None]):
     def _suggestion_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if 0 <= event.cursor_row < len(self.suggestions):
             self.query_one("#rule-detail", Static).update(
-                suggestion_detail(self.suggestions[event.cursor_row])
+                suggestion_detail(self.suggestions[event.cursor_row], bound_keys(self))
             )
 
     # -- actions -------------------------------------------------------------------
@@ -294,10 +296,18 @@ class RulesScreen(TriageScreen[None]):
         return self.ruleset.rules[row]
 
     def _detail(self, rule: Rule) -> None:
-        self.query_one("#rule-detail", Static).update(rule_detail(rule, self.records.get(rule.id)))
+        detail = rule_detail(rule, self.records.get(rule.id), bound_keys(self))
+        self.query_one("#rule-detail", Static).update(detail)
 
 
-def rule_detail(rule: Rule, record: RuleRecord | None) -> Text:
+def _keys(keys: Mapping[str, Sequence[str]], binding_id: str) -> str:
+    """The keys bound to a binding now (``keys`` as :func:`bound_keys` gives them)."""
+    return " / ".join(keys.get(binding_id, ()))
+
+
+def rule_detail(rule: Rule, record: RuleRecord | None, keys: Mapping[str, Sequence[str]]) -> Text:
+    """A rule's detail pane; ``keys`` are the screen's keys bound now, so the key it
+    names is the one that works."""
     text = Text()
     text.append(one_line(rule.id, 60) + "\n", style="bold")
     text.append(f"→ {rule.lane.value}", style=LANE_STYLE[rule.lane.value])
@@ -313,9 +323,10 @@ def rule_detail(rule: Rule, record: RuleRecord | None) -> Text:
         text.append("Failure modes\n", style="bold underline")
         text.append(", ".join(one_line(mode, 60) for mode in rule.failure_modes) + "\n\n")
     if rule.shadow:
+        activate = _keys(keys, "rules-activate")
         text.append(
             "Shadow rule: matches are recorded as “would have routed”, lanes are not "
-            "changed. Press v to activate it.\n\n",
+            f"changed.{f' Press {activate} to activate it.' if activate else ''}\n\n",
             style="italic",
         )
     if record is not None:
@@ -330,11 +341,19 @@ def rule_detail(rule: Rule, record: RuleRecord | None) -> Text:
     return text
 
 
-def suggestion_detail(suggestion: Any) -> Text:
+def suggestion_detail(suggestion: Any, keys: Mapping[str, Sequence[str]]) -> Text:
+    """A suggestion's detail pane; ``keys`` are the screen's keys bound now, so the
+    keys it names are the ones that work."""
     text = Text()
     text.append(one_line(suggestion.title, 200) + "\n\n", style="bold")
     text.append(one_line(suggestion.sentence, 400) + "\n\n")
     text.append("Backtest\n", style="bold underline")
     text.append(inert(str(suggestion.backtest_summary)) + "\n\n")
-    text.append("a: accept (writes the rule file, audited, re-triages) · d: dismiss with a reason")
+    hints = {
+        "suggestion-accept": "accept (writes the rule file, audited, re-triages)",
+        "suggestion-dismiss": "dismiss with a reason",
+    }
+    text.append(
+        " · ".join(f"{_keys(keys, id)}: {what}" for id, what in hints.items() if _keys(keys, id))
+    )
     return text
