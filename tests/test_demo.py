@@ -12,6 +12,7 @@ from triage.cli import main
 from triage.config import load_config
 from triage.core.models import Lane
 from triage.demo.workspace import build_workspace
+from triage.errors import Refused
 from triage.service.workspace import Workspace
 
 
@@ -40,7 +41,7 @@ def test_demo_workspace_holds_a_triaged_week_with_history(tmp_path: Path) -> Non
 
 def test_demo_refuses_a_folder_with_other_files(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    with pytest.raises(FileExistsError):
+    with pytest.raises(Refused, match="is not empty; give an empty or new folder"):
         build_workspace(tmp_path)
 
 

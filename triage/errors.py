@@ -4,7 +4,9 @@ Every error raised on purpose is a :class:`TriageError`: its message is a comple
 sentence meant for the person at the keyboard (it names the file, setting, item or
 URL concerned and never a credential). The command line turns one into
 ``error: message`` on stderr and a non-zero exit; the reviewer app into a notice.
-Anything else that escapes is a bug and is allowed to look like one.
+Anything else that escapes is a bug and is allowed to look like one: neither face
+catches built-in exceptions as if they were messages (``tests/test_error_family.py``
+walks the package to hold every ``raise`` to this).
 
 The subclasses say what a caller may do about it. Where an older, more specific
 built-in meaning exists, the subclass keeps it as a second base (a
@@ -20,7 +22,8 @@ class TriageError(Exception):
 
 
 class NotFound(TriageError, LookupError):
-    """What was named (an item, a failure mode, a suggestion, a source) does not exist."""
+    """What was named (an item, a failure mode, a rule, a suggestion, a source) does not
+    exist, or the name fits more than one (an id several sources have)."""
 
     def __str__(self) -> str:
         # LookupError's str() of a single argument is its repr (KeyError-style);

@@ -10,7 +10,7 @@ from triage.cli.common import console, emit_json, workspace
 from triage.cli.output import say
 
 if TYPE_CHECKING:
-    from triage.storage.audit_verify import AuditCheck
+    from triage.service.audit import AuditCheck
 
 
 @click.group()
@@ -28,7 +28,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     rule-set rows the log records; list every entry or row that does not match, and
     exit 1 if any does. Prints the fingerprint of the key in force (never the key)."""
     with workspace(ctx, announce_rules=False) as ws:
-        result = ws.store.verify_audit()
+        result = ws.verify_audit()
     if as_json:
         emit_json(_as_json(result))
     else:
@@ -85,16 +85,14 @@ def key(generate: bool) -> None:
     key itself is never shown). With --generate, print a fresh key (64 hex digits) for
     a team to share as TRIAGE_AUDIT_KEY; set it before the team's database is first
     opened, since a log stays sealed with the key it was sealed with."""
-    import secrets
-
-    from triage.storage import seal
+    from triage.service import audit as audit_key
 
     if generate:
-        say(secrets.token_hex(seal.MIN_BYTES))
+        say(audit_key.new_key())
         return
-    found = seal.load_key(create=False)
+    found = audit_key.key_in_force()
     if found is None:
-        say(f"no audit key yet: one is created at {seal.key_source()} on first use")
+        say(f"no audit key yet: one is created at {audit_key.key_source()} on first use")
     else:
         say(f"{found.fingerprint} (from {found.origin})")
 

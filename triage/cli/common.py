@@ -29,7 +29,9 @@ class CliError(click.ClickException):
 
 
 class CliGroup(click.Group):
-    """Turns the core's expected failures into clean one-line errors."""
+    """Turns the core's expected failures (:class:`~triage.errors.TriageError`, the
+    refused rules' problems listed first) into clean one-line errors and exit 1.
+    Anything else is a bug and keeps its traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         from triage.errors import TriageError
@@ -45,10 +47,6 @@ class CliGroup(click.Group):
             ) from None
         except TriageError as exc:
             raise CliError(str(exc)) from None
-        except (LookupError, PermissionError) as exc:
-            # Older core paths still raise the plain built-ins on purpose.
-            message = exc.args[0] if isinstance(exc, LookupError) and exc.args else str(exc)
-            raise CliError(str(message)) from None
 
 
 def load_config(ctx: click.Context) -> Config:
@@ -123,10 +121,11 @@ def console(*, err: bool = False) -> Console:
 def parse_day(value: str | None) -> date | None:
     """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC), as a click option value."""
     from triage.core.presentation import parse_day as parse
+    from triage.errors import InvalidInput
 
     try:
         return parse(value)
-    except ValueError as exc:
+    except InvalidInput as exc:
         raise click.BadParameter(str(exc)) from None
 
 

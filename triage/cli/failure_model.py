@@ -9,6 +9,7 @@ import click
 
 from triage.cli.common import CliError, console, emit_json, workspace
 from triage.cli.output import say
+from triage.core.models import ModeStatus
 
 reviewer_option = click.option(
     "--reviewer",
@@ -36,14 +37,15 @@ def failure_model() -> None:
 @click.pass_context
 def export(ctx: click.Context, output: Path | None) -> None:
     """The failure model as one markdown document an owner can read."""
-    from triage.learn.failure_model import export_markdown
-
     with workspace(ctx, write=False, announce_rules=False) as ws:
-        document = export_markdown(ws)
+        document = ws.failure_model.export_markdown()
     if output is None:
         say(document, nl=False)
         return
-    output.write_text(document, encoding="utf-8")
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(str(exc)) from None
     console(err=True).print(f"wrote the failure model to {output}", markup=False)
 
 
@@ -53,11 +55,9 @@ def export(ctx: click.Context, output: Path | None) -> None:
 @click.pass_context
 def list_modes(ctx: click.Context, task_type: str | None, as_json: bool) -> None:
     """Every failure mode, active and retired, with how often it was found."""
-    from triage.storage.modes import Modes
-
     with workspace(ctx, write=False, announce_rules=False) as ws:
-        modes = ws.reviews.failure_modes(task_type, active_only=False)
-        evidence = Modes(ws.store.engine).mode_evidence(examples=0)
+        modes = ws.failure_model.modes(task_type, active_only=False)
+        evidence = ws.failure_model.evidence(examples=0)
     if as_json:
         emit_json([_mode_json(mode, evidence.get(mode.id)) for mode in modes])
         return
@@ -102,7 +102,7 @@ def _modes_table(modes: list[Any], evidence: dict[str, Any], width: int) -> Any:
             [
                 (mode.id, ""),
                 (mode.task_type or "(all)", ""),
-                (mode.status, "dim" if mode.status == "retired" else ""),
+                (str(mode.status), "dim" if mode.status is ModeStatus.RETIRED else ""),
                 (str(ev.failures if ev else 0), ""),
                 (ev.last_seen.date().isoformat() if ev and ev.last_seen else "–", ""),
                 (mode.title, ""),
@@ -130,16 +130,12 @@ def add(
 ) -> None:
     """Add the failure mode ID."""
     from triage.core.models import FailureMode
-    from triage.learn.failure_model import add_mode
 
     mode = FailureMode(
         id=mode_id, title=title, task_type=task_type, description=description, look_for=look_for
     )
     with workspace(ctx, write=True, announce_rules=False) as ws:
-        try:
-            add_mode(ws, mode, actor=reviewer or ws.config.reviewer)
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
+        ws.failure_model.add(mode, actor=reviewer or ws.config.reviewer)
     console().print(f"added failure mode {mode_id}", markup=False)
 
 
@@ -161,7 +157,7 @@ def edit(
     reviewer: str | None,
 ) -> None:
     """Change the failure mode ID (only the fields given)."""
-    from triage.learn.failure_model import UNCHANGED, edit_mode
+    from triage.learn.failure_model import UNCHANGED
 
     if title is None and description is None and look_for is None and task_type is None:
         raise click.UsageError(
@@ -169,18 +165,14 @@ def edit(
         )
     moved: Any = UNCHANGED if task_type is None else (None if task_type == "all" else task_type)
     with workspace(ctx, write=True, announce_rules=False) as ws:
-        try:
-            edit_mode(
-                ws,
-                mode_id,
-                title=title,
-                description=description,
-                look_for=look_for,
-                task_type=moved,
-                actor=reviewer or ws.config.reviewer,
-            )
-        except ValueError as exc:
-            raise CliError(str(exc)) from None
+        ws.failure_model.edit(
+            mode_id,
+            title=title,
+            description=description,
+            look_for=look_for,
+            task_type=moved,
+            actor=reviewer or ws.config.reviewer,
+        )
     console().print(f"updated failure mode {mode_id}", markup=False)
 
 
@@ -191,7 +183,7 @@ def edit(
 @click.pass_context
 def retire(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) -> None:
     """Retire the failure mode ID: off the checklist, evidence kept (leads only)."""
-    _set_status(ctx, mode_id, "retired", reason=reason, reviewer=reviewer)
+    _set_status(ctx, mode_id, ModeStatus.RETIRED, reason=reason, reviewer=reviewer)
 
 
 @failure_model.command("reactivate")
@@ -201,30 +193,22 @@ def retire(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) 
 @click.pass_context
 def reactivate(ctx: click.Context, mode_id: str, reason: str, reviewer: str | None) -> None:
     """Put the retired failure mode ID back on the checklist (leads only)."""
-    _set_status(ctx, mode_id, "active", reason=reason, reviewer=reviewer)
+    _set_status(ctx, mode_id, ModeStatus.ACTIVE, reason=reason, reviewer=reviewer)
 
 
 def _set_status(
-    ctx: click.Context, mode_id: str, status: str, *, reason: str, reviewer: str | None
+    ctx: click.Context, mode_id: str, status: ModeStatus, *, reason: str, reviewer: str | None
 ) -> None:
-    from triage.learn.failure_model import reactivate_mode, retire_mode
-
-    change = retire_mode if status == "retired" else reactivate_mode
     with workspace(ctx, write=True, announce_rules=False) as ws:
-        before = _status(ws, mode_id)
-        change(ws, mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
-    if before == status:
+        model = ws.failure_model
+        change = model.retire if status is ModeStatus.RETIRED else model.reactivate
+        before = model.mode(mode_id).status
+        change(mode_id, actor=reviewer or ws.config.reviewer, reason=reason)
+    if before is status:
         done = f"was already {status}"
     else:
-        done = "retired" if status == "retired" else "is active again"
+        done = "retired" if status is ModeStatus.RETIRED else "is active again"
     console().print(f"failure mode {mode_id} {done}", markup=False)
-
-
-def _status(ws: Any, mode_id: str) -> str:
-    mode = ws.reviews.failure_mode(mode_id)
-    if mode is None:
-        raise LookupError(f"no failure mode {mode_id!r}")
-    return str(mode.status)
 
 
 def register(group: click.Group) -> None:

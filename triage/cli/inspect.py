@@ -17,12 +17,12 @@ def show_overview(ctx: click.Context) -> None:
 
     today = parse_day("today")
     with workspace(ctx, write=False) as ws:
-        counts = ws.store.lane_counts(day=today)
+        counts = ws.lane_counts(day=today)
         scope = "today"
         if sum(counts.values()) == 0:
-            counts, today, scope = ws.store.lane_counts(), None, "in all"
+            counts, today, scope = ws.lane_counts(), None, "in all"
         entries = ws.queue(day=today, limit=12)
-        waiting = ws.store.count_untriaged()
+        waiting = ws.count_untriaged()
     _note_untriaged(waiting)
     out = console()
     total = sum(counts.values())
@@ -52,7 +52,7 @@ def queue(ctx: click.Context, lane: str | None, day: str | None, limit: int, as_
 
     with workspace(ctx, write=False) as ws:
         entries = ws.queue(lane=Lane(lane) if lane else None, day=parse_day(day), limit=limit)
-        waiting = ws.store.count_untriaged()
+        waiting = ws.count_untriaged()
     _note_untriaged(waiting)
     if as_json:
         emit_json(

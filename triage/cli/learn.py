@@ -29,7 +29,6 @@ def backtest_command(ctx: click.Context, directory: Path, days: int | None, as_j
     many change lane, which known failures the draft would pass (escapes), which
     items newly go deep, and reviewer minutes per day before and after.
     """
-    from triage.learn.backtest import backtest
     from triage.rules import RulesError, load_rules
 
     try:
@@ -40,7 +39,7 @@ def backtest_command(ctx: click.Context, directory: Path, days: int | None, as_j
         count = len(exc.problems)
         raise CliError(f"{count} problem{'s' if count != 1 else ''} in the draft rules") from None
     with workspace(ctx, write=False) as ws:
-        result = backtest(ws, draft, days=days)
+        result = ws.learning.backtest(draft, days=days)
     if as_json:
         emit_json(result.as_json())
         return
@@ -107,27 +106,21 @@ def suggest_command(
     in the audit log and re-triages; --dismiss ID --reason TEXT hides it until its
     evidence changes. Both are for leads.
     """
-    from triage.learn.accept import apply_suggestion, dismiss_suggestion
-    from triage.learn.suggest import SuggestionError, suggest
-
     if apply_id and dismiss_id:
         raise click.UsageError("give --apply or --dismiss, not both")
     if dismiss_id and not reason.strip():
         raise click.UsageError("--dismiss needs --reason TEXT: say why")
     with workspace(ctx, write=bool(apply_id or dismiss_id)) as ws:
         who = reviewer or ws.config.reviewer
-        try:
-            if apply_id:
-                result = apply_suggestion(ws, apply_id, actor=who, reason=reason)
-                _show_applied(result.as_json(), as_json)
-                return
-            if dismiss_id:
-                answer = dismiss_suggestion(ws, dismiss_id, actor=who, reason=reason)
-                _show_dismissed(answer.suggestion, answer.actor, answer.reason, as_json)
-                return
-            found = suggest(ws)
-        except SuggestionError as exc:
-            raise CliError(str(exc)) from None
+        if apply_id:
+            result = ws.learning.apply_suggestion(apply_id, actor=who, reason=reason)
+            _show_applied(result.as_json(), as_json)
+            return
+        if dismiss_id:
+            answer = ws.learning.dismiss_suggestion(dismiss_id, actor=who, reason=reason)
+            _show_dismissed(answer.suggestion, answer.actor, answer.reason, as_json)
+            return
+        found = ws.learning.suggestions()
     if as_json:
         emit_json([s.as_json() for s in found])
         return

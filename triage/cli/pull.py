@@ -200,7 +200,7 @@ def retriage(ctx: click.Context, as_json: bool) -> None:
         workspace(ctx, write=True) as ws,
         progress_reporter(not as_json and stderr_is_terminal()) as report,
     ):
-        untriaged = ws.store.count_untriaged()
+        untriaged = ws.count_untriaged()
         lanes = ws.retriage(progress=report)
         version = ws.rules().ruleset.version
     totals = {lane.value: n for lane, n in lanes.items()}

@@ -44,7 +44,7 @@ def verdict(
     undone) since, nothing is written and the command exits 1 naming it.
     """
     from triage.core.models import Outcome
-    from triage.storage.reviews import UNCHECKED, Expect
+    from triage.service.workspace import UNCHECKED, Expect
 
     if outcome is None:
         raise click.UsageError("say --ok, --fail or --escalate")

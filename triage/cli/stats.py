@@ -56,16 +56,13 @@ def stats(
     """Per task type and lane (or agent, model version, day or week): items,
     reviewed, failures, the failure rate with its 95% Wilson interval, the escape
     rate of pass from audit samples, and reviewer minutes."""
-    from triage.learn.stats import compute_stats
-
     since = None
     if days is not None:
         today = datetime.now(UTC).date() - timedelta(days=days - 1)
         since = datetime.combine(today, time(), tzinfo=UTC)
     with workspace(ctx, write=False, announce_rules=False) as ws:
-        items = ws.store.item_facts(since=since)
-        reviews = ws.store.review_facts(since=since)
-    rows = compute_stats(items, reviews, by=by, period=period)
+        statistics = ws.learning.statistics(since=since)
+    rows = statistics.rows(by=by, period=period)
     if as_json:
         emit_json([row.as_json() for row in rows])
         return

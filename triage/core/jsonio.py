@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from triage.errors import InvalidInput
+
 __all__ = [
     "NonFiniteNumber",
     "dumps",
@@ -31,7 +33,7 @@ __all__ = [
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
-class NonFiniteNumber(ValueError):
+class NonFiniteNumber(InvalidInput):
     """A JSON value holds ``NaN``, an infinity or a number beyond double range.
 
     ``path`` is where (``meta.amount``, ``tool_calls[0].arguments.x``; empty for the

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from triage.errors import InvalidInput
+
 
 class Lane(enum.StrEnum):
     """How closely a human reads an item. Severity order: deep > scan > pass."""
@@ -27,11 +29,12 @@ class Lane(enum.StrEnum):
 
     @classmethod
     def parse(cls, value: str) -> Lane:
-        """The lane named ``value`` (case-insensitive); ``ValueError`` names the valid ones."""
+        """The lane named ``value`` (case-insensitive); :class:`~triage.errors.InvalidInput`
+        names the valid ones."""
         try:
             return cls(value.strip().lower())
         except ValueError:
-            raise ValueError(
+            raise InvalidInput(
                 f"unknown lane {value!r} (expected one of: deep, scan, pass)"
             ) from None
 
@@ -256,6 +259,17 @@ def lane_before_sample(lane: Lane, audit_sample: bool) -> Lane:
     return Lane.PASS if audit_sample else lane
 
 
+class ModeStatus(enum.StrEnum):
+    """Whether a failure mode is on the reviewers' checklist (stored as its value)."""
+
+    ACTIVE = "active"
+    RETIRED = "retired"
+    """Off the checklist; its verdicts and evidence stay, and the export lists it."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True, slots=True)
 class FailureMode:
     """An entry of the failure model: one way an agent gets a task type wrong."""
@@ -267,7 +281,7 @@ class FailureMode:
     description: str = ""
     look_for: str = ""
     """What a reviewer checks; becomes a checklist item."""
-    status: str = "active"
+    status: ModeStatus = ModeStatus.ACTIVE
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from triage.errors import InvalidInput
+
 LANE_STYLE = {"deep": "bold red", "scan": "bold yellow", "pass": "bold green"}
 """A lane's colour wherever it is printed."""
 
 
 def parse_day(value: str | None) -> date | None:
     """``YYYY-MM-DD``, ``today`` or ``yesterday`` (UTC); ``None`` for no day.
-    Raises ``ValueError`` with a message fit for the user otherwise."""
+    Raises :class:`~triage.errors.InvalidInput` with a message fit for the user otherwise."""
     if not value:
         return None
     today = datetime.now(UTC).date()
@@ -21,4 +23,4 @@ def parse_day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{value!r} is not a day (YYYY-MM-DD, today, yesterday)") from None
+        raise InvalidInput(f"{value!r} is not a day (YYYY-MM-DD, today, yesterday)") from None

@@ -12,6 +12,7 @@ from triage.demo.failure_modes import FAILURE_MODES, DemoFailureMode
 from triage.demo.slots import Draft, Pick
 from triage.demo.specials import SPECIALS, Special
 from triage.demo.vocab import MODELS, REVIEWERS, WEEKDAY_MIX, WEEKEND_MIX, model_for
+from triage.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,9 @@ def build_demo(
     are partly reviewed (risky ones more often); the last day is today's open queue.
     """
     if days < 1:
-        raise ValueError(f"days must be at least 1, not {days}")
+        raise InvalidInput(f"days must be at least 1, not {days}")
     if per_day < 1:
-        raise ValueError(f"per_day must be at least 1, not {per_day}")
+        raise InvalidInput(f"per_day must be at least 1, not {per_day}")
     rng = Random(seed)
     dice = FailureDice(rng)
     first = end - timedelta(days=days - 1)

@@ -10,6 +10,7 @@ from typing import Any
 from triage.demo.drafts import FailureDice, make_draft
 from triage.demo.slots import Draft, Pick
 from triage.demo.vocab import MODELS, WEEKDAY_MIX, model_for
+from triage.errors import InvalidInput
 
 _POOL = 2048
 """Distinct outputs generated before records start reusing them with new ids and times."""
@@ -29,7 +30,7 @@ def scale_records(
     ``start`` defaults to 2026-11-01 00:00 UTC; a naive ``start`` is taken as UTC.
     """
     if n < 0:
-        raise ValueError(f"n must not be negative, not {n}")
+        raise InvalidInput(f"n must not be negative, not {n}")
     rng = Random(seed)
     dice = FailureDice(rng)
     begin = start or _DEFAULT_START

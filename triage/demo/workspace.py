@@ -19,6 +19,7 @@ from pathlib import Path
 from triage.config import load_config
 from triage.core.models import FailureMode, Outcome
 from triage.demo import build_demo
+from triage.errors import Refused
 from triage.service.workspace import PullReport, Workspace, shipped_rules_dir
 
 CONFIG = """\
@@ -58,10 +59,11 @@ def build_workspace(
     days: int = 7,
     per_day: int = 50,
 ) -> DemoSummary:
-    """Create the demo workspace in ``directory`` (which must be empty or absent)."""
+    """Create the demo workspace in ``directory``, which must be empty or absent
+    (:class:`~triage.errors.Refused` otherwise: nothing of anyone's is overwritten)."""
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
-        raise FileExistsError(f"{directory} is not empty; give an empty or new folder")
+        raise Refused(f"{directory} is not empty; give an empty or new folder")
     end = end or datetime.now(UTC).date()
     demo = build_demo(seed=seed, end=end, days=days, per_day=per_day)
 
@@ -84,7 +86,7 @@ def build_workspace(
         earlier = [str(p) for p in sorted(outputs.glob("*.jsonl")) if p != today_file]
         ws.pull(earlier, source_name="outputs")
         for mode in demo.failure_modes:
-            ws.reviews.add_failure_mode(
+            ws.failure_model.add(
                 FailureMode(
                     id=mode.id,
                     title=mode.title,

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from triage.core.models import Lane
+from triage.errors import NotFound
 from triage.learn.suggest import Suggestion, SuggestionError, Thresholds, suggest
 from triage.rules.edit import apply_edits
 
 if TYPE_CHECKING:
-    from triage.service.workspace import Workspace
+    from triage.learn.context import LoopContext
     from triage.storage.suggestions import SuggestionAnswer
 
 
@@ -51,25 +52,25 @@ class ApplyResult:
 
 
 def find_suggestion(
-    workspace: Workspace,
+    workspace: LoopContext,
     suggestion_id: str,
     *,
     now: datetime | None = None,
     thresholds: Thresholds | None = None,
 ) -> Suggestion:
     """The current suggestion ``suggestion_id`` (dismissed ones included);
-    ``LookupError`` when the evidence no longer argues for it."""
+    :class:`~triage.errors.NotFound` when the evidence no longer argues for it."""
     for suggestion in suggest(workspace, now=now, thresholds=thresholds, include_dismissed=True):
         if suggestion.id == suggestion_id:
             return suggestion
-    raise LookupError(
+    raise NotFound(
         f"no suggestion {suggestion_id!r} now (the rules may already do it, or the "
         "evidence changed); `triage rules suggest` lists the current ones"
     )
 
 
 def apply_suggestion(
-    workspace: Workspace,
+    workspace: LoopContext,
     suggestion_id: str,
     *,
     actor: str,
@@ -149,7 +150,7 @@ def restore(folder: Path, old_files: Mapping[str, str], changed: Sequence[str]) 
 
 
 def dismiss_suggestion(
-    workspace: Workspace,
+    workspace: LoopContext,
     suggestion_id: str,
     *,
     actor: str,

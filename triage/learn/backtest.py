@@ -22,11 +22,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from triage.core.models import Item, Lane, Novelty, ReviewFact
+from triage.errors import InvalidInput
 from triage.rules import Rule, RuleSet
 from triage.rules.triager import History, Triager
 
 if TYPE_CHECKING:
-    from triage.service.workspace import Workspace
+    from triage.learn.context import LoopContext
 
 LANES = (Lane.DEEP, Lane.SCAN, Lane.PASS)
 """Lanes in the order tables show them: most severe first."""
@@ -143,7 +144,7 @@ class _SampleTriager(Triager):
         return found
 
 
-def gather(workspace: Workspace, ruleset: RuleSet, *, days: int | None = None) -> Sample:
+def gather(workspace: LoopContext, ruleset: RuleSet, *, days: int | None = None) -> Sample:
     """The items with an ok/fail verdict in force, and the history to decide them
     against. ``days``: only items created in the ``days`` days up to the newest
     stored item (not up to today: an old database is backtested on its own last
@@ -152,7 +153,7 @@ def gather(workspace: Workspace, ruleset: RuleSet, *, days: int | None = None) -
     since = None
     if days is not None:
         if days < 1:
-            raise ValueError("days must be 1 or more")
+            raise InvalidInput("days must be 1 or more")
         newest = max((fact.created_at for fact in store.item_facts()), default=None)
         if newest is not None:
             since = newest - timedelta(days=days)
@@ -240,7 +241,7 @@ def _differing(a: RuleSet, b: RuleSet) -> list[Rule] | None:
     return [rule for rule in (*a.rules, *b.rules) if form(rule) not in shared]
 
 
-def backtest(workspace: Workspace, draft: RuleSet, *, days: int | None = None) -> BacktestResult:
+def backtest(workspace: LoopContext, draft: RuleSet, *, days: int | None = None) -> BacktestResult:
     """Apply ``draft`` to the past items that have verdicts (created in the last
     ``days`` days up to the newest item, when given) and compare lanes."""
     return run(gather(workspace, draft, days=days), draft)

@@ -15,19 +15,22 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from triage.core.inert import inert, one_line
-from triage.core.models import FailureMode
-from triage.storage.modes import UNCHANGED, ModeEvidence, ModeExample, Modes, _Unchanged
+from triage.core.models import FailureMode, ModeStatus
+from triage.errors import InvalidInput
+from triage.storage.modes import UNCHANGED, ModeEvidence, ModeExample, Modes, Unchanged
 
 if TYPE_CHECKING:
+    from triage.learn.context import LoopContext
     from triage.rules import Rule
-    from triage.service.workspace import Workspace
 
 __all__ = [
     "ModeEvidence",
     "ModeExample",
     "Modes",
     "UNCHANGED",
+    "Unchanged",
     "add_mode",
+    "check_mode",
     "edit_mode",
     "export_markdown",
     "reactivate_mode",
@@ -50,25 +53,46 @@ ALL_TASK_TYPES = "All task types"
 # -- editing ---------------------------------------------------------------------
 
 
-def add_mode(ws: Workspace, mode: FailureMode, *, actor: str) -> FailureMode:
-    """Create a failure mode (audited); ``ValueError`` when the id is taken or unusable."""
+def check_mode(mode: FailureMode) -> None:
+    """Refuse (:class:`~triage.errors.InvalidInput`) a mode that cannot be defined: an
+    id with spaces, control characters or surrounding blanks, or no title."""
     if not mode.id or mode.id != mode.id.strip() or not mode.id.isprintable() or " " in mode.id:
-        raise ValueError(f"{mode.id!r} is not a usable id (no spaces or control characters)")
+        raise InvalidInput(f"{mode.id!r} is not a usable id (no spaces or control characters)")
     if not mode.title.strip():
-        raise ValueError("a failure mode needs a title")
-    if ws.reviews.failure_mode(mode.id) is not None:
-        raise ValueError(f"failure mode {mode.id!r} already exists; change it with edit")
+        raise InvalidInput("a failure mode needs a title")
+
+
+def add_mode(
+    ws: LoopContext,
+    mode: FailureMode,
+    *,
+    actor: str,
+    exist_ok: bool = False,
+    tagged: bool = False,
+) -> FailureMode:
+    """Create a failure mode (audited): the one way a mode comes to exist, whether the
+    command line, a screen or a verdict asks. A mode being defined is checked first
+    (:func:`check_mode`), and an id that is taken raises
+    :class:`~triage.errors.InvalidInput`, or with ``exist_ok`` leaves that mode as it
+    is and returns it. ``tagged``: the mode is one a verdict names before it is in the
+    model, kept exactly as the reviewer wrote its id (a verdict is never refused for
+    how its tag is spelled) and left as it is when it exists. Storage refuses a NUL in
+    any id, whichever way it comes."""
+    if not tagged:
+        check_mode(mode)
+    if not (exist_ok or tagged) and ws.reviews.failure_mode(mode.id) is not None:
+        raise InvalidInput(f"failure mode {mode.id!r} already exists; change it with edit")
     return ws.reviews.add_failure_mode(mode, actor=actor)
 
 
 def edit_mode(
-    ws: Workspace,
+    ws: LoopContext,
     mode_id: str,
     *,
     title: str | None = None,
     description: str | None = None,
     look_for: str | None = None,
-    task_type: str | None | _Unchanged = UNCHANGED,
+    task_type: str | None | Unchanged = UNCHANGED,
     actor: str,
 ) -> FailureMode:
     """Change a mode's text or task type (audited with old and new values)."""
@@ -82,20 +106,22 @@ def edit_mode(
     )
 
 
-def retire_mode(ws: Workspace, mode_id: str, *, actor: str, reason: str = "") -> FailureMode:
+def retire_mode(ws: LoopContext, mode_id: str, *, actor: str, reason: str = "") -> FailureMode:
     """Take a mode off the reviewers' checklist; leads only (``NotALead`` otherwise).
     Its verdicts and evidence stay; the export lists it under retired modes."""
     ws.require_lead(actor, "retire failure modes")
-    return Modes(ws.store.engine).set_status(mode_id, "retired", actor=actor, reason=reason)
+    return Modes(ws.store.engine).set_status(
+        mode_id, ModeStatus.RETIRED, actor=actor, reason=reason
+    )
 
 
-def reactivate_mode(ws: Workspace, mode_id: str, *, actor: str, reason: str = "") -> FailureMode:
+def reactivate_mode(ws: LoopContext, mode_id: str, *, actor: str, reason: str = "") -> FailureMode:
     """Put a retired mode back on the checklist; leads only."""
     ws.require_lead(actor, "reactivate failure modes")
-    return Modes(ws.store.engine).set_status(mode_id, "active", actor=actor, reason=reason)
+    return Modes(ws.store.engine).set_status(mode_id, ModeStatus.ACTIVE, actor=actor, reason=reason)
 
 
-def export_markdown(ws: Workspace) -> str:
+def export_markdown(ws: LoopContext) -> str:
     """The whole failure model of ``ws`` as markdown (see :func:`render_markdown`)."""
     modes = ws.reviews.failure_modes(active_only=False)
     evidence = Modes(ws.store.engine).mode_evidence(examples=EXAMPLES)
@@ -139,8 +165,8 @@ def render_markdown(
     if as_of is None:
         seen = [ev.last_seen.date() for ev in evidence.values() if ev.last_seen is not None]
         as_of = max(seen, default=None)
-    active = [m for m in modes if m.status != "retired"]
-    retired = sorted((m for m in modes if m.status == "retired"), key=lambda m: m.id)
+    active = [m for m in modes if m.status is not ModeStatus.RETIRED]
+    retired = sorted((m for m in modes if m.status is ModeStatus.RETIRED), key=lambda m: m.id)
     lines = _intro(active, retired, as_of)
     groups: dict[str | None, list[FailureMode]] = {}
     for mode in active:

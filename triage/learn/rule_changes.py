@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from triage.core.models import Lane
+from triage.errors import Refused
+from triage.learn.context import LoopContext
 from triage.rules import RuleSet
-from triage.service.workspace import Workspace
 from triage.storage import audit
 from triage.storage.convert import now
 from triage.storage.engine import writing
@@ -27,8 +28,9 @@ DRAFTS_HEADER = (
 )
 
 
-class RuleChangeError(ValueError):
-    """The change cannot be made as asked; the message says why."""
+class RuleChangeError(Refused):
+    """The rules cannot be changed now (no rules folder, or one that does not load
+    cleanly); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class RuleChange:
 
 
 def edit_rule(
-    workspace: Workspace, rule_id: str, changes: Mapping[str, Any], *, actor: str
+    workspace: LoopContext, rule_id: str, changes: Mapping[str, Any], *, actor: str
 ) -> RuleChange:
     """Set fields of a rule (``why``, ``lane``, ``when``, ``owner``, ``shadow``, …);
     a ``None`` value removes the key."""
@@ -59,7 +61,7 @@ def edit_rule(
     return _change(workspace, "rules.edit", rule_id, change, actor=actor)
 
 
-def add_shadow_rule(workspace: Workspace, rule: Mapping[str, Any], *, actor: str) -> RuleChange:
+def add_shadow_rule(workspace: LoopContext, rule: Mapping[str, Any], *, actor: str) -> RuleChange:
     """Add a draft as a shadow rule in ``drafts.toml``."""
     from triage.rules.edit import add_rule
 
@@ -72,13 +74,13 @@ def add_shadow_rule(workspace: Workspace, rule: Mapping[str, Any], *, actor: str
     return _change(workspace, "rules.draft", str(rule["id"]), change, actor=actor)
 
 
-def activate_rule(workspace: Workspace, rule_id: str, *, actor: str) -> RuleChange:
+def activate_rule(workspace: LoopContext, rule_id: str, *, actor: str) -> RuleChange:
     """Turn a shadow rule into a real one: from now on it routes items."""
     return edit_rule(workspace, rule_id, {"shadow": None}, actor=actor)
 
 
 def editable_rules(
-    workspace: Workspace, actor: str, error: type[ValueError]
+    workspace: LoopContext, actor: str, error: type[Refused] = RuleChangeError
 ) -> tuple[Path, RuleSet]:
     """The rules folder a lead may change now, and the rule set loaded from it. Raises
     ``NotALead`` for others, and ``error`` when there is no folder or it does not load
@@ -100,7 +102,7 @@ def editable_rules(
 
 
 def _change(
-    workspace: Workspace,
+    workspace: LoopContext,
     action: str,
     rule_id: str,
     change: Callable[[dict[str, str]], dict[str, str]],
@@ -111,7 +113,7 @@ def _change(
     from triage.rules import rules_from_files
     from triage.rules.edit import diff_files, write_files
 
-    folder, old = editable_rules(workspace, actor, RuleChangeError)
+    folder, old = editable_rules(workspace, actor)
     new_files = change(dict(old.files))  # raises RulesError when the result is invalid
     new = rules_from_files(new_files, origin=str(folder))
     summary, diff = diff_files(old.files, new_files)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from triage.core.models import Lane
-from triage.service.workspace import Workspace
+from triage.learn.context import LoopContext
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class RuleRecord:
     """For rules that grant ``pass``: matched items later failed as audit samples."""
 
 
-def rule_records(workspace: Workspace, *, days: int = 7) -> dict[str, RuleRecord]:
+def rule_records(workspace: LoopContext, *, days: int = 7) -> dict[str, RuleRecord]:
     """Per rule id, its record over the last ``days`` days of items."""
     reviews = workspace.store.review_facts()
     failed = {fact.item_pk for fact in reviews if fact.failed}

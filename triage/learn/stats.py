@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Final
 
 from triage.core.models import ItemFact, Lane, ReviewFact
+from triage.errors import InvalidInput
 from triage.learn.stats_math import wilson_interval
 
 KEYS: Final = ("task_type", "lane", "agent", "model")
@@ -95,16 +96,34 @@ class _Tally:
     escapes: int = 0
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """The facts of one moment (items and the verdicts in force, as storage hands
+    them out), read once and summed up as often as a screen or command needs."""
+
+    items: Sequence[ItemFact]
+    reviews: Sequence[ReviewFact]
+
+    def rows(
+        self, *, by: Sequence[str] = ("task_type", "lane"), period: str | None = None
+    ) -> list[StatRow]:
+        """The stats table (see :func:`compute_stats`)."""
+        return compute_stats(self.items, self.reviews, by=by, period=period)
+
+    def trend(self, task_type: str | None = None, *, period: str = "day") -> list[TrendPoint]:
+        """One task type's review record (all: ``None``) per period (see :func:`trend`)."""
+        return trend(self.items, self.reviews, task_type=task_type, period=period)
+
+
 def period_of(moment: datetime | date, period: str) -> str:
     """The label of the ``day`` (``2026-11-20``) or ISO ``week`` (``2026-W47``)
     that ``moment`` falls in."""
+    _check_period(period)
     day = moment.date() if isinstance(moment, datetime) else moment
     if period == "day":
         return day.isoformat()
-    if period == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
-    raise ValueError(f"unknown period {period!r} (expected day or week)")
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def compute_stats(
@@ -118,8 +137,8 @@ def compute_stats(
     ``period``, per day or week; rows ordered by the keys in ``by``'s order (lanes
     most severe first), then by period."""
     keys = _check_by(by)
-    if period is not None and period not in PERIODS:
-        raise ValueError(f"unknown period {period!r} (expected day or week)")
+    if period is not None:
+        _check_period(period)
     tallies: dict[tuple[Any, ...], _Tally] = {}
 
     def tally(fact: ItemFact | ReviewFact, lane: Lane) -> _Tally:
@@ -153,8 +172,7 @@ def trend(
 ) -> list[TrendPoint]:
     """The review record per period (every period from the first item to the last,
     empty ones included), for one task type or all, with model changes marked."""
-    if period not in PERIODS:
-        raise ValueError(f"unknown period {period!r} (expected day or week)")
+    _check_period(period)
     items = [f for f in items if task_type is None or f.task_type == task_type]
     reviews = [r for r in reviews if task_type is None or r.task_type == task_type]
     days = [f.created_at.date() for f in items] + [r.created_at.date() for r in reviews]
@@ -186,15 +204,20 @@ def trend(
     return points
 
 
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise InvalidInput(f"unknown period {period!r} (expected day or week)")
+
+
 def _check_by(by: Sequence[str]) -> tuple[str, ...]:
     keys = tuple(by)
     unknown = [k for k in keys if k not in KEYS]
     if unknown or not keys:
-        raise ValueError(
+        raise InvalidInput(
             f"cannot group by {', '.join(unknown) or 'nothing'} (choose from: {', '.join(KEYS)})"
         )
     if len(set(keys)) != len(keys):
-        raise ValueError(f"each key once, please: {', '.join(keys)}")
+        raise InvalidInput(f"each key once, please: {', '.join(keys)}")
     return keys
 
 

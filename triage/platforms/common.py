@@ -28,6 +28,7 @@ from typing import Any
 
 from triage.core import jsonio
 from triage.core.models import Item, Rejection, ToolCall, Turn
+from triage.errors import InvalidInput
 from triage.platforms import SourceError
 from triage.platforms.lines import (
     CHUNK,
@@ -89,7 +90,7 @@ Emitted = Item | Rejection
 _BOM = b"\xef\xbb\xbf"
 
 
-class Invalid(ValueError):
+class Invalid(InvalidInput):
     """A record cannot become an item; ``reason`` says why (it becomes a rejection)."""
 
     def __init__(self, reason: str) -> None:

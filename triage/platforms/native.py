@@ -40,11 +40,12 @@ from typing import Any, Final
 from pydantic import TypeAdapter, ValidationError
 
 from triage.core.models import Item, ToolCall, Turn
+from triage.errors import InvalidInput
 
 __all__ = ["RecordError", "parse_record"]
 
 
-class RecordError(ValueError):
+class RecordError(InvalidInput):
     """A record is not a valid native item; ``reason`` says which field and why."""
 
     def __init__(self, reason: str) -> None:

@@ -56,7 +56,10 @@ T = TypeVar("T")
 
 
 class Transient(Exception):
-    """A failure that may pass: retry after ``wait`` seconds (``None``: back off)."""
+    """A failure that may pass: retry after ``wait`` seconds (``None``: back off).
+
+    Control flow inside the retry machinery, not one of :mod:`triage.errors`: raised
+    by an attempt and caught by :meth:`Retrying.call`, it never leaves this module."""
 
     def __init__(self, problem: str, wait: float | None = None) -> None:
         super().__init__(problem)
@@ -65,7 +68,11 @@ class Transient(Exception):
 
 
 class GaveUp(Exception):
-    """Every attempt failed with something that may pass; ``problem`` is the last one."""
+    """Every attempt failed with something that may pass; ``problem`` is the last one.
+
+    Internal to the platforms: whoever calls :func:`send` or :meth:`Retrying.call`
+    turns it into a :class:`~triage.errors.SourceError` or a retry later (as
+    :func:`fetch_json` and the write-back do); it never reaches the service."""
 
     def __init__(self, problem: str, attempts: int) -> None:
         super().__init__(problem)

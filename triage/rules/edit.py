@@ -26,6 +26,7 @@ from typing import Any
 import tomlkit
 from tomlkit.items import AoT, String, StringType, Table, Trivia
 
+from triage.errors import InvalidInput, NotFound, Refused
 from triage.rules.loader import rules_from_files
 from triage.rules.model import RulesError
 
@@ -91,8 +92,8 @@ def set_rule_field(
     An existing ``field = ...`` line is rewritten in place (its trailing comment
     kept); a new key goes right after the rule's last key, before any comment
     that introduces the next rule. ``value`` ``None`` removes the key. Raises
-    ``LookupError`` when no rule has that id, and :class:`RulesError` when the
-    result would not load.
+    :class:`~triage.errors.NotFound` when no rule has that id, and :class:`RulesError`
+    when the result would not load.
     """
     rel = _file_of(files, rule_id)
     text = files[rel]
@@ -154,7 +155,7 @@ def add_rule(
     result would not load (a duplicate id, a bad condition, ...).
     """
     if not file_name.endswith(".toml") or "/" in file_name or file_name.startswith("."):
-        raise ValueError(f"{file_name!r} is not a rule file name (name.toml, in the folder)")
+        raise InvalidInput(f"{file_name!r} is not a rule file name (name.toml, in the folder)")
     old = files.get(file_name)
     newline = "\r\n" if old is not None and "\r\n" in old else "\n"
     parts: list[str] = []
@@ -192,27 +193,36 @@ def write_files(
     their names. Each is written to a hidden temporary file next to it (which the
     loader ignores), synced, then moved over the old one, so a reader sees the old
     file or the new one, never half of one. Files missing from ``new_files`` are
-    left alone."""
+    left alone. A file that cannot be written (a read-only folder, a full disk)
+    raises :class:`~triage.errors.Refused` naming it; the files written before it
+    stay written (the caller puts them back)."""
     written: list[str] = []
     for rel in sorted(new_files):
         text = new_files[rel]
         if old_files.get(rel) == text:
             continue
         target = directory / rel
-        mode = target.stat().st_mode & 0o777 if target.exists() else _new_file_mode()
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text.encode("utf-8"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(temp, mode)  # a temporary file is private; the rule file is not
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+            _replace(target, text)
+        except OSError as error:
+            raise Refused(f"cannot write {target}: {error.strerror or error}") from error
         written.append(rel)
     return written
+
+
+def _replace(target: Path, text: str) -> None:
+    mode = target.stat().st_mode & 0o777 if target.exists() else _new_file_mode()
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(temp, mode)  # a temporary file is private; the rule file is not
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def _new_file_mode() -> int:
@@ -304,7 +314,7 @@ def _file_of(files: Mapping[str, str], rule_id: str) -> str:
     ruleset = rules_from_files(files)
     rule = ruleset.get(rule_id)
     if rule is None:
-        raise LookupError(f"no rule {rule_id!r} in the rule files")
+        raise NotFound(f"no rule {rule_id!r} in the rule files")
     return rule.file
 
 
@@ -314,7 +324,7 @@ def _find_table(doc: Any, rule_id: str) -> Any:
         for table in entries:
             if table.get("id") == rule_id:
                 return table
-    raise LookupError(f"no rule {rule_id!r} in the rule files")
+    raise NotFound(f"no rule {rule_id!r} in the rule files")
 
 
 def _check(new: Mapping[str, str]) -> None:

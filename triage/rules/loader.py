@@ -9,12 +9,12 @@ for a backtest).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from triage.core.rules_version import version_of
 from triage.rules.checks import FileCheck, FolderState
 from triage.rules.limits import MAX_FILE_BYTES
 from triage.rules.model import RuleProblem, RulesError, RuleSet
@@ -60,18 +60,6 @@ def rules_from_files(
     if problems or ruleset is None:
         raise RulesError(_in_order(problems), origin=origin)
     return ruleset
-
-
-def version_of(files: Mapping[str, str]) -> str:
-    """``r-`` + the first 12 hex digits of SHA-256 over each rule file's relative path and
-    UTF-8 bytes, in path order (each length-prefixed, so no two folders collide by
-    moving bytes from one file to the next)."""
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        data = files[rel].encode("utf-8")
-        digest.update(f"{rel}\0{len(data)}\0".encode())
-        digest.update(data)
-    return "r-" + digest.hexdigest()[:12]
 
 
 def git_commit(directory: Path) -> str | None:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.errors import InvalidInput
 from triage.rules.limits import MAX_DEPTH
 
 _c: Any = importlib.import_module("re._constants")
@@ -18,7 +19,7 @@ _WHY = "patterns are matched in linear time (RE2), which rules this out"
 _REPEAT = re.compile(r"\{(\d*)(?:,(\d*))?\}")
 
 
-class PatternError(ValueError):
+class PatternError(InvalidInput):
     """A pattern that cannot be used, and the 0-based offset in it at fault (or ``None``)."""
 
     def __init__(self, message: str, pos: int | None) -> None:

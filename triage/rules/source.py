@@ -19,6 +19,7 @@ import tokenize
 import warnings
 from dataclasses import dataclass
 
+from triage.errors import InvalidInput
 from triage.rules.limits import (
     MAX_CONDITION_LENGTH,
     MAX_DEPTH,
@@ -32,7 +33,7 @@ _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _CLOSERS = {v: k for k, v in _OPENERS.items()}
 
 
-class ConditionError(ValueError):
+class ConditionError(InvalidInput):
     """A condition that cannot be compiled, with where in its text the problem is.
 
     ``line`` and ``column`` are 1-based and count characters within the

@@ -3,15 +3,18 @@
 ``Workspace`` owns a :class:`~triage.storage.store.Store` and the configuration,
 keeps the rules in force (falling back to the last good rule set when the
 folder is broken), and runs the loop's steps: pull, triage, explain, verdict.
+Everything else the faces need is reached from it, never around it: the queue's
+keys and counts, ``failure_model`` (reading, creating and editing modes),
+``learning`` (statistics, suggestions, backtests, rule changes), ``push`` and
+``verify_audit``. The faces never touch ``store`` or ``reviews`` themselves.
 """
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,39 +26,30 @@ from triage.core.models import (
     Lane,
     Outcome,
     QueueEntry,
-    Rejection,
+    QueueFilter,
+    QueueKey,
     VerdictRecord,
 )
 from triage.core.novelty import NoveltyIndex
-from triage.errors import DatabaseReadOnly, NotFound, Refused
-from triage.platforms import AuthRefused, SourceError
-from triage.platforms.sources import resolve
-from triage.rules import RuleProblem, RulesError, RuleSet, load_rules, rules_from_files
-from triage.rules.triager import History, Triager
+from triage.errors import DatabaseReadOnly, NotFound, Refused, SourceError
+from triage.rules import RulesError, RuleSet, load_rules, rules_from_files
+from triage.rules.in_force import RulesInForce as RulesInForce
+from triage.rules.triager import History
+from triage.service import pulling
+from triage.service.pulling import Progress as Progress
+from triage.service.pulling import PullReport as PullReport
+from triage.service.pulling import paused_gc as paused_gc
 from triage.storage.nul import refuse_nul, refuse_nul_in, visible_nul
-from triage.storage.reviews import UNCHECKED, Expect, Reviews
+from triage.storage.reviews import UNCHECKED as UNCHECKED
+from triage.storage.reviews import Expect as Expect
+from triage.storage.reviews import Reviews
 from triage.storage.store import Store
 
 if TYPE_CHECKING:
+    from triage.service.audit import AuditCheck
+    from triage.service.failure_model import FailureModel
+    from triage.service.learning import Learning
     from triage.service.writeback import PushReport
-
-Progress = Callable[[str, int, int | None], None]
-"""Called with (source label, done, total or None) as a pull advances."""
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cycle collector during bulk work. A pull builds hundreds of
-    thousands of acyclic objects (parsed JSON, items); each full collection would
-    walk all of them again, which costs more than the parsing itself. Reference
-    counting still frees everything; the collector resumes afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def shipped_rules_dir() -> Path:
@@ -65,56 +59,6 @@ def shipped_rules_dir() -> Path:
         if candidate.is_dir() and any(candidate.glob("*.toml")):
             return candidate
     raise NotFound("the shipped rules are missing from this installation")
-
-
-@dataclass(frozen=True)
-class RulesInForce:
-    """The rule set triage applies, where it came from, and, when the folder was
-    refused, the problems found there."""
-
-    ruleset: RuleSet
-    origin: str
-    problems: tuple[RuleProblem, ...] = ()
-
-    @property
-    def fallback(self) -> bool:
-        return bool(self.problems)
-
-
-@dataclass
-class PullReport:
-    """What a pull did, per the contract of ``triage pull --json``."""
-
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[Rejection] = field(default_factory=list)
-    lanes: dict[Lane, int] = field(default_factory=lambda: {lane: 0 for lane in Lane})
-    """Decisions this pull made, per lane: the new and updated items, and the backlog."""
-    errors: list[str] = field(default_factory=list)
-    """Sources that failed (the others still ran)."""
-    skipped: list[str] = field(default_factory=list)
-    """Files or folders of a source that could not be read (the rest of it was)."""
-    backlog_triaged: int = 0
-    """Items stored earlier without a lane (a pull stopped before triaging them, or
-    ``--no-triage``) that this pull triaged."""
-    untriaged: int = 0
-    """Items stored without a lane once the pull is over (after ``--no-triage``)."""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": [
-                {"source": r.source, "line": r.line, "reason": r.reason} for r in self.rejected
-            ],
-            "lanes": {lane.value: n for lane, n in self.lanes.items()},
-            "errors": self.errors,
-            "skipped": self.skipped,
-            "backlog_triaged": self.backlog_triaged,
-            "untriaged": self.untriaged,
-        }
 
 
 @dataclass(frozen=True)
@@ -169,6 +113,26 @@ class Workspace:
                 f"{person} is not a lead, and only leads may {doing} (leads: {leads}; "
                 "set [roles] leads in triage.toml)"
             )
+
+    @cached_property
+    def failure_model(self) -> FailureModel:
+        """The failure modes: reading, creating (one path, one set of checks), editing,
+        retiring, evidence and the markdown export."""
+        from triage.service.failure_model import FailureModel
+
+        return FailureModel(self)
+
+    @cached_property
+    def learning(self) -> Learning:
+        """The learning loop: statistics, rule records, suggestions, backtests and a
+        lead's rule changes."""
+        from triage.service.learning import Learning
+
+        return Learning(self)
+
+    def verify_audit(self) -> AuditCheck:
+        """Check the audit log's seals and head and the rows it records."""
+        return self.store.verify_audit()
 
     # -- rules -------------------------------------------------------------------
 
@@ -252,150 +216,65 @@ class Workspace:
                     "tables to triage.toml"
                 )
         with paused_gc():
-            return self._pull(specs, source_name, triage, progress, since, fmt)
-
-    def _pull(
-        self,
-        specs: Sequence[str],
-        source_name: str | None,
-        triage: bool,
-        progress: Progress | None,
-        since: datetime | None,
-        fmt: str | None,
-    ) -> PullReport:
-        from triage.storage import source_state
-
-        report = PullReport()
-        triager: Triager | None = None
-        if triage:
-            try:
-                ruleset = self.rules().ruleset
-            except RulesError as exc:
-                # No rule set to triage with: store what arrives all the same (nothing
-                # is lost), say why nothing got a lane, and let a retriage finish later.
-                report.errors.extend(str(problem) for problem in exc.problems)
-                report.errors.append(
-                    "the rules were refused and no earlier good rule set is stored, so the "
-                    "items were stored without a lane; fix the rules, then run "
-                    "`triage retriage`"
-                )
-            else:
-                triager = Triager(ruleset, self.history(ruleset))
-        engine = self.store.engine
-        for spec in specs:
-            pullable = None
-            try:
-                pullable = resolve(spec, self.config, source_name=source_name, fmt=fmt)
-                start, position = since, None
-                if pullable.resumable and since is None:
-                    state = source_state.load(engine, pullable.label)
-                    if state is not None:
-                        start, position = state.since, state.position
-                for batch in pullable.read(start, position):
-                    report.rejected.extend(batch.rejected)
-                    report.skipped.extend(batch.skipped)
-                    written = self.store.write_items(batch.items)
-                    report.new += written.new
-                    report.updated += written.updated
-                    report.unchanged += written.unchanged
-                    if triager is not None and written.changed:
-                        self._triage(triager, written.changed, report.lanes)
-                    if pullable.resumable:
-                        newest = max((item.created_at for item in batch.items), default=None)
-                        source_state.save(
-                            engine, pullable.label, position=batch.position, since=newest
-                        )
-                    if progress is not None:
-                        progress(pullable.label, batch.done, batch.total)
-            except AuthRefused as exc:
-                env = pullable.credential_env if pullable is not None else None
-                report.errors.append(
-                    f"{exc} (the credential comes from ${env})" if env else str(exc)
-                )
-            except SourceError as exc:
-                report.errors.append(str(exc))
-        if triager is not None:
-            report.backlog_triaged = self._triage_backlog(triager, report.lanes, progress)
-        report.untriaged = self.store.count_untriaged()
-        return report
-
-    def _triage_backlog(
-        self, triager: Triager, lanes: dict[Lane, int], progress: Progress | None
-    ) -> int:
-        """Triage every stored item without a decision; how many there were. They are
-        in the triager's history already: it was built from every stored item."""
-        total = self.store.count_untriaged()
-        if not total:
-            return 0
-        label = "items stored earlier without a lane"
-        return self._decide_all(triager, self.store.untriaged(), lanes, progress, label, total)
-
-    def _decide_all(
-        self,
-        triager: Triager,
-        batches: Iterable[list[tuple[int, Item]]],
-        lanes: dict[Lane, int],
-        progress: Progress | None,
-        label: str,
-        total: int,
-    ) -> int:
-        """Decide and store a lane for every item of ``batches``, counting lanes into
-        ``lanes`` and reporting progress under ``label``; how many were decided."""
-        done = 0
-        for batch in batches:
-            self._decide(triager, batch, lanes)
-            done += len(batch)
-            if progress is not None:
-                progress(label, done, total)
-        return done
-
-    def _decide(
-        self, triager: Triager, batch: list[tuple[int, Item]], lanes: dict[Lane, int]
-    ) -> None:
-        decisions = [(pk, triager.decide(item)) for pk, item in batch]
-        self.store.record_decisions(decisions)
-        for _, decision in decisions:
-            lanes[decision.lane] += 1
-
-    def _triage(
-        self, triager: Triager, changed: list[tuple[int, Item]], lanes: dict[Lane, int]
-    ) -> None:
-        triager.history.add_all(item for _, item in changed)
-        self._decide(triager, changed, lanes)
+            return pulling.pull(
+                self,
+                specs,
+                source_name=source_name,
+                triage=triage,
+                progress=progress,
+                since=since,
+                fmt=fmt,
+            )
 
     def retriage(self, *, progress: Progress | None = None) -> dict[Lane, int]:
         """A new decision for every stored item under the rules in force; earlier
         decisions stay as history. Returns the new lane totals."""
         with paused_gc():
-            return self._retriage(progress)
-
-    def _retriage(self, progress: Progress | None) -> dict[Lane, int]:
-        ruleset = self.rules().ruleset
-        triager = Triager(ruleset, self.history(ruleset))
-        lanes = {lane: 0 for lane in Lane}
-        total = self.store.count_items()
-        self._decide_all(triager, self.store.iter_items(), lanes, progress, "retriage", total)
-        return lanes
+            return pulling.retriage(self, progress)
 
     # -- reading -------------------------------------------------------------------
 
     def queue(
         self, *, lane: Lane | None = None, day: date | None = None, limit: int = 200
     ) -> list[QueueEntry]:
+        """Triaged items with their lane and first reason, most severe first."""
         return self.store.queue(lane=lane, day=day, limit=limit)
 
+    def queue_keys(self, where: QueueFilter) -> list[QueueKey]:
+        """The ordered keys of every item ``where`` selects (for a virtual list)."""
+        return self.store.queue_keys(where)
+
+    def queue_summary(self, where: QueueFilter) -> dict[Lane, tuple[int, int]]:
+        """Per lane, (items, of which open) for the filter ``where``, lane aside."""
+        return self.store.queue_summary(where)
+
+    def facets(self) -> tuple[list[str], list[str]]:
+        """The agents and the task types there are items of (for filters)."""
+        return self.store.facets()
+
+    def lane_counts(self, day: date | None = None) -> dict[Lane, int]:
+        """Triaged items per lane (created on ``day``, when given)."""
+        return self.store.lane_counts(day=day)
+
+    def count_untriaged(self) -> int:
+        """Stored items that have no lane yet (see :attr:`PullReport.untriaged`)."""
+        return self.store.count_untriaged()
+
     def find(self, ref: str) -> tuple[int, Item]:
-        """The item ``ref`` names; ``LookupError`` with a clear message otherwise."""
+        """The item ``ref`` names; :class:`~triage.errors.NotFound` with a clear message
+        otherwise (also when ``ref`` is an id that several sources have)."""
         found = self.store.item(ref)
         if found is None:
-            raise LookupError(f"no item {ref!r} (give its id, or source:id)")
+            raise NotFound(f"no item {ref!r} (give its id, or source:id)")
         return found
 
     def explain(self, ref: str) -> Explanation:
+        """Why the item ``ref`` is in its lane, with its nearest past item and the
+        verdicts in force; :class:`~triage.errors.NotFound` before it is triaged."""
         pk, item = self.find(ref)
         decision = self.store.decision(pk)
         if decision is None:
-            raise LookupError(f"{ref!r} has not been triaged yet; run `triage retriage`")
+            raise NotFound(f"{ref!r} has not been triaged yet; run `triage retriage`")
         nearest = nearest_verdict = None
         if decision.novelty.nearest:
             found = self.store.item(decision.novelty.nearest)
@@ -429,7 +308,8 @@ class Workspace:
     ) -> tuple[VerdictRecord, list[FailureMode]]:
         """Record a verdict on the item ``ref`` (id, ``source:id``, or primary key),
         committed before this returns. Failure modes not yet in the model are created
-        for the item's task type. Returns the record and the modes that were created.
+        for the item's task type (by :meth:`FailureModel.tag`, the one way modes are
+        created). Returns the record and the modes that were created.
 
         ``expect`` is the pk of the verdict in force the reviewer was shown (``None``:
         none was). When another is in force by the time this is written, nothing is
@@ -448,18 +328,14 @@ class Workspace:
         if isinstance(ref, int):
             found = self.store.items_by_pk([ref])
             if ref not in found:
-                raise LookupError(f"no item with key {ref}")
+                raise NotFound(f"no item with key {ref}")
             pk, item = ref, found[ref]
         else:
             pk, item = self.find(ref)
         if expect is not UNCHECKED:  # before creating modes for a verdict to be refused
             self.reviews.check_expected(pk, expect, f"{item.source}:{item.id}")
-        created = []
-        for mode_id in modes:
-            if self.reviews.failure_mode(mode_id) is None:
-                title = mode_id.replace("-", " ")
-                mode = FailureMode(id=mode_id, title=title, task_type=item.task_type)
-                created.append(self.reviews.add_failure_mode(mode, actor=reviewer))
+        new_modes = [m for m in modes if self.reviews.failure_mode(m) is None]
+        created = [self.failure_model.tag(m, item.task_type, actor=reviewer) for m in new_modes]
         decision = self.store.decision(pk)
         record = self.reviews.record(
             item_pk=pk,

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, exists, select
 
+from triage.core.rules_version import version_of
 from triage.storage import audit, row_hashes
 from triage.storage.audit_verify import Covered, Findings, Problem, stream
 from triage.storage.tables import RulesetRow
@@ -123,8 +124,6 @@ def _verdict_matches(row: Any, tags: list[str], legacy: int | None) -> bool:
 
 def check_others(conn: Connection, covered: Covered, found: Findings) -> int:
     """Failure modes and answers against the log; rule sets against their version."""
-    from triage.rules.loader import version_of
-
     checked = 0
     seen_modes: set[str] = set()
     for row in stream(conn, select(row_hashes.modes_t).order_by(row_hashes.modes_t.c.id)):

@@ -23,8 +23,8 @@ from typing import Any, Final
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import aliased
 
-from triage.core.models import FailureMode, Lane, Outcome, lane_before_sample
-from triage.errors import NotFound
+from triage.core.models import FailureMode, Lane, ModeStatus, Outcome, lane_before_sample
+from triage.errors import InvalidInput, NotFound
 from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
@@ -35,18 +35,15 @@ from triage.storage.types import SafeText
 
 decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
 
-STATUSES: Final = ("active", "retired")
-"""The states a failure mode can be in; retired modes leave the reviewer's checklist."""
 
-
-class _Unchanged:
+class Unchanged:
     """Marks an argument that was not given (``None`` is a real task type: all of them)."""
 
     def __repr__(self) -> str:
         return "UNCHANGED"
 
 
-UNCHANGED: Final = _Unchanged()
+UNCHANGED: Final = Unchanged()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +97,7 @@ class Modes:
         title: str | None = None,
         description: str | None = None,
         look_for: str | None = None,
-        task_type: str | None | _Unchanged = UNCHANGED,
+        task_type: str | None | Unchanged = UNCHANGED,
         actor: str,
     ) -> FailureMode:
         """Change the given fields of a mode (``None`` leaves a text field as it is;
@@ -109,7 +106,7 @@ class Modes:
         changes nothing writes nothing. :class:`~triage.errors.NotFound` for an unknown id. NULs are
         handled as the module docstring says, before anything is written."""
         if title is not None and not title.strip():
-            raise ValueError("a failure mode needs a title")
+            raise InvalidInput("a failure mode needs a title")
         refuse_nul(actor, "reviewer name")
         if isinstance(task_type, str):
             refuse_nul(task_type, "task type")
@@ -134,7 +131,7 @@ class Modes:
                 for name, value in wanted.items()
                 if value is not None and value != getattr(row, name)
             }
-            if not isinstance(task_type, _Unchanged) and task_type != row.task_type:
+            if not isinstance(task_type, Unchanged) and task_type != row.task_type:
                 changes["task_type"] = task_type
             if changes:
                 conn.execute(
@@ -156,12 +153,13 @@ class Modes:
                 )
         return self._get(mode_id)
 
-    def set_status(self, mode_id: str, status: str, *, actor: str, reason: str = "") -> FailureMode:
+    def set_status(
+        self, mode_id: str, status: ModeStatus, *, actor: str, reason: str = ""
+    ) -> FailureMode:
         """Retire (``retired``) or reactivate (``active``) a mode, audited with the
         reason (a NUL in it stored as ``␀``). Setting the status a mode already has
         writes nothing. :class:`~triage.errors.NotFound` for an unknown id."""
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r} (expected active or retired)")
+        status = ModeStatus(status)
         refuse_nul(actor, "reviewer name")
         if has_nul(mode_id):
             raise NotFound(f"no failure mode {mode_id!r}")
@@ -173,20 +171,20 @@ class Modes:
             ).scalar_one_or_none()
             if current is None:
                 raise NotFound(f"no failure mode {mode_id!r}")
-            if current != status:
+            if current != status.value:
                 conn.execute(
                     update(modes_t)
                     .where(modes_t.c.id == mode_id)
-                    .values(status=status, updated_at=stamp)
+                    .values(status=status.value, updated_at=stamp)
                 )
                 audit.append(
                     conn,
                     actor=actor,
                     action="failure_mode.retire"
-                    if status == "retired"
+                    if status is ModeStatus.RETIRED
                     else "failure_mode.reactivate",
                     subject=mode_id,
-                    payload={"from": current, "to": status, "reason": reason},
+                    payload={"from": current, "to": status.value, "reason": reason},
                     at=stamp,
                     row=("failure_mode", mode_id),
                 )

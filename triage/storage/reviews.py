@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from triage.core.models import DONE, FailureMode, Lane, Outcome, VerdictRecord
+from triage.core.models import DONE, FailureMode, Lane, ModeStatus, Outcome, VerdictRecord
 from triage.errors import NotFound, ReviewedMeanwhile
 from triage.storage import audit
 from triage.storage.convert import now, utc
@@ -235,7 +235,7 @@ class Reviews:
         elif task_type is not None:
             stmt = stmt.where((modes_t.c.task_type == task_type) | modes_t.c.task_type.is_(None))
         if active_only:
-            stmt = stmt.where(modes_t.c.status == "active")
+            stmt = stmt.where(modes_t.c.status == ModeStatus.ACTIVE.value)
         with self.engine.connect() as conn:
             return [_mode(row) for row in conn.execute(stmt)]
 
@@ -267,7 +267,7 @@ class Reviews:
                         title=title,
                         description=visible_nul(mode.description),
                         look_for=visible_nul(mode.look_for),
-                        status=mode.status,
+                        status=ModeStatus(mode.status).value,
                         created_by=actor,
                         created_at=stamp,
                         updated_at=stamp,
@@ -290,7 +290,8 @@ class Reviews:
 
 
 class _Recorded(Exception):
-    """Inside :meth:`Reviews.record`: this key is already stored (nothing to write)."""
+    """Inside :meth:`Reviews.record`: this key is already stored (nothing to write).
+    Control flow out of the write transaction only; it never leaves this module."""
 
 
 def _check_expected(conn: Connection, item_pk: int, expect: int | None, ref: str) -> None:
@@ -358,5 +359,5 @@ def _mode(row: Any) -> FailureMode:
         task_type=row.task_type,
         description=row.description,
         look_for=row.look_for,
-        status=row.status,
+        status=ModeStatus(row.status),
     )

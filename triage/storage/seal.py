@@ -150,7 +150,15 @@ def _read_key_file(path: Path) -> AuditKey:
 def _create_key_file(path: Path) -> None:
     """Write a fresh key to ``path`` without ever exposing a partial file: written
     to a private temporary file, then linked into place. If another process made the
-    file first, its key is kept (link refuses to replace it)."""
+    file first, its key is kept (link refuses to replace it). A key file that cannot
+    be written raises :class:`~triage.errors.ConfigError` naming it."""
+    try:
+        _write_key_file(path)
+    except OSError as err:
+        raise ConfigError(f"cannot create the audit key file {path}: {err}") from None
+
+
+def _write_key_file(path: Path) -> None:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

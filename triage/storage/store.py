@@ -24,7 +24,7 @@ from triage.core.models import (
     QueueKey,
     ReviewFact,
 )
-from triage.errors import DatabaseReadOnly
+from triage.errors import DatabaseReadOnly, NotFound
 from triage.storage import analytics, audit, bulk, queue
 from triage.storage.convert import (
     Prepared,
@@ -164,8 +164,8 @@ class Store:
 
     def item(self, ref: str) -> tuple[int, Item] | None:
         """The item named by ``ref``: ``id`` or ``source:id``. An id shared by several
-        sources raises ``LookupError`` listing them. A ref with a NUL character names
-        nothing (no stored id or source has one), so it finds ``None``."""
+        sources raises :class:`~triage.errors.NotFound` listing them. A ref with a NUL
+        character names nothing (no stored id or source has one), so it finds ``None``."""
         if has_nul(ref):
             return None
         with self.engine.connect() as conn:
@@ -177,7 +177,7 @@ class Store:
                 ).all()
         if len(rows) > 1:
             names = ", ".join(f"{r.source}:{r.item_id}" for r in rows)
-            raise LookupError(f"{ref!r} is ambiguous; name one of: {names}")
+            raise NotFound(f"{ref!r} is ambiguous; name one of: {names}")
         return (rows[0].pk, item_from_row(rows[0])) if rows else None
 
     def items_by_pk(self, pks: Sequence[int]) -> dict[int, Item]:

@@ -231,13 +231,11 @@ class TriageApp(App[None]):
         """Write the failure model as markdown to ``failure-model.md`` here."""
         from pathlib import Path
 
-        from triage.learn.failure_model import export_markdown
-
         if self.workspace is None:
             return
         path = Path.cwd() / "failure-model.md"
         try:
-            path.write_text(export_markdown(self.workspace), encoding="utf-8")
+            path.write_text(self.workspace.failure_model.export_markdown(), encoding="utf-8")
         except (OSError, TriageError) as exc:
             self.notify(f"Not written: {exc}", severity="error", timeout=8)
             return

@@ -7,21 +7,18 @@ from typing import TYPE_CHECKING, TypeVar
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from triage.errors import TriageError
-
 if TYPE_CHECKING:
     from triage.tui.app import TriageApp
 
 ResultType = TypeVar("ResultType")
 
-REFUSALS = (TriageError, ValueError, LookupError, PermissionError)
-"""What a change made from a screen may fail with that the person can act on (the
-error family, and the built-ins older core paths still raise on purpose): shown as
-a notice saying nothing was saved, never as a crash."""
-
 
 class TriageScreen(Screen[ResultType]):
-    """A screen of the reviewer app, with typed access to it."""
+    """A screen of the reviewer app, with typed access to it.
+
+    A change made from a screen that fails with a :class:`~triage.errors.TriageError`
+    (a refusal, a missing mode, a full disk) is shown as a notice saying nothing was
+    saved; anything else is a bug and is left to surface as one."""
 
     @property
     def triage_app(self) -> TriageApp:

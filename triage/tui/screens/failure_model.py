@@ -15,13 +15,14 @@ from textual.widgets import Footer, Input, Label, Markdown, OptionList, Static, 
 from textual.widgets.option_list import Option
 
 from triage.core.inert import inert, one_line
-from triage.core.models import FailureMode
-from triage.tui.screens.base import REFUSALS, TriageScreen
+from triage.core.models import FailureMode, ModeStatus
+from triage.errors import TriageError
+from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.fields import PlainInput, PlainTextArea
 from triage.tui.widgets.keys_line import KeysLine
 
 if TYPE_CHECKING:
-    from triage.storage.modes import ModeEvidence
+    from triage.learn.failure_model import ModeEvidence
 
 
 def mode_markdown(mode: FailureMode, evidence: ModeEvidence | None) -> str:
@@ -169,19 +170,19 @@ class FailureModelScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="model", description="modes")
     def _load(self, keep: str | None = None) -> None:
-        from triage.storage.modes import Modes
-
         workspace = self.triage_app.workspace
         if workspace is None:
             return
-        modes = workspace.reviews.failure_modes(active_only=False)
-        evidence = Modes(workspace.store.engine).mode_evidence()
+        modes = workspace.failure_model.modes(active_only=False)
+        evidence = workspace.failure_model.evidence()
         self.app.call_from_thread(self._show, modes, evidence, keep)
 
     def _show(
         self, modes: list[FailureMode], evidence: dict[str, ModeEvidence], keep: str | None
     ) -> None:
-        self.modes = sorted(modes, key=lambda m: (m.status != "active", m.task_type or "", m.id))
+        self.modes = sorted(
+            modes, key=lambda m: (m.status is not ModeStatus.ACTIVE, m.task_type or "", m.id)
+        )
         self.evidence = evidence
         options = self.query_one("#model-list", OptionList)
         options.clear_options()
@@ -189,12 +190,13 @@ class FailureModelScreen(TriageScreen[None]):
             found = evidence[mode.id].failures if mode.id in evidence else 0
             label = Text()
             label.append(f"{found:>3} ", style="bold red" if found else "dim")
-            label.append(one_line(mode.title, 44), style="" if mode.status == "active" else "dim")
+            retired = mode.status is ModeStatus.RETIRED
+            label.append(one_line(mode.title, 44), style="dim" if retired else "")
             label.append(f"  {one_line(mode.task_type or 'all', 20)}", style="dim")
-            if mode.status != "active":
+            if retired:
                 label.append("  retired", style="italic dim")
             options.add_option(Option(label, id=mode.id))
-        active = sum(1 for m in self.modes if m.status == "active")
+        active = sum(1 for m in self.modes if m.status is ModeStatus.ACTIVE)
         self.query_one("#model-title", Static).update(
             Text(f"Failure model · {active} active, {len(self.modes) - active} retired", "bold")
         )
@@ -224,16 +226,12 @@ class FailureModelScreen(TriageScreen[None]):
         self.app.push_screen(ModeEditor(blank, new=True), self._created)
 
     def _created(self, values: dict[str, str] | None) -> None:
-        from triage.learn.failure_model import add_mode
         from triage.tui.screens.modals import slug
 
         workspace = self.triage_app.workspace
         if values is None or workspace is None:
             return
         mode_id = slug(values.get("id") or values["title"])
-        if not values["title"]:
-            self.notify("A failure mode needs a title.", severity="warning", timeout=4)
-            return
         mode = FailureMode(
             id=mode_id,
             title=values["title"],
@@ -241,42 +239,36 @@ class FailureModelScreen(TriageScreen[None]):
             description=values["description"],
             look_for=values["look_for"],
         )
-        if workspace.reviews.failure_mode(mode_id) is not None:
-            self.notify(f"{mode_id} exists already; edit it instead.", severity="warning")
-            return
         try:
-            add_mode(workspace, mode, actor=self.triage_app.config.reviewer)
-        except REFUSALS as exc:
+            workspace.failure_model.add(mode, actor=self.triage_app.config.reviewer)
+        except TriageError as exc:
             self.notify(f"Not added: {exc}", severity="error", timeout=8)
             return
         self.notify(f"Added {mode_id} (audited)")
         self._load(mode_id)
 
     def _save(self, mode: FailureMode, changes: dict[str, str] | None) -> None:
-        from triage.learn.failure_model import edit_mode
-
         workspace = self.triage_app.workspace
         if changes is None or workspace is None:
             return
         try:
-            edit_mode(workspace, mode.id, actor=self.triage_app.config.reviewer, **changes)
-        except REFUSALS as exc:
+            workspace.failure_model.edit(mode.id, actor=self.triage_app.config.reviewer, **changes)
+        except TriageError as exc:
             self.notify(f"Not saved: {exc}", severity="error", timeout=8)
             return
         self.notify(f"Saved {mode.id} (audited)")
         self._load(mode.id)
 
     def action_retire(self) -> None:
-        from triage.learn.failure_model import reactivate_mode, retire_mode
-
         mode = self._current()
         workspace = self.triage_app.workspace
         if mode is None or workspace is None:
             return
-        change = retire_mode if mode.status == "active" else reactivate_mode
+        model = workspace.failure_model
+        change = model.retire if mode.status is ModeStatus.ACTIVE else model.reactivate
         try:
-            changed = change(workspace, mode.id, actor=self.triage_app.config.reviewer)
-        except REFUSALS as exc:
+            changed = change(mode.id, actor=self.triage_app.config.reviewer)
+        except TriageError as exc:
             self.notify(f"Not changed: {exc}", severity="error", timeout=8)
             return
         self.notify(f"{mode.id} is now {changed.status} (audited)")

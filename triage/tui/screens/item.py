@@ -114,7 +114,7 @@ class ItemScreen(TriageScreen[int | None]):
         self.index = index
         row = self.view.row(index)
         self.explanation = ex = workspace.explain(f"{row.source}:{row.id}")
-        self.modes = workspace.reviews.failure_modes(ex.item.task_type)
+        self.modes = workspace.failure_model.modes(ex.item.task_type)
         if fresh:
             self.checks, self.note, self.picked, self.new_mode, self.unsaved = {}, "", (), "", ""
         item = ex.item
@@ -165,13 +165,16 @@ class ItemScreen(TriageScreen[int | None]):
             task_type = self.view.row(self.index).task_type
             mode = FailureMode(id=picked.new_id, title=picked.new_title, task_type=task_type)
             try:
-                workspace.reviews.add_failure_mode(mode, actor=self.triage_app.config.reviewer)
+                # An id already taken (by a retired mode, or another task type's) tags it.
+                workspace.failure_model.add(
+                    mode, actor=self.triage_app.config.reviewer, exist_ok=True
+                )
             except TriageError as exc:
                 self.new_mode = picked.new_title
                 self._not_saved(Outcome.FAIL, modes, exc)
                 return
             self.new_mode = ""
-            self.modes = workspace.reviews.failure_modes(task_type)
+            self.modes = workspace.failure_model.modes(task_type)
             modes.append(picked.new_id)
             self.notify(f"New failure mode: {picked.new_id}")
         self._record(Outcome.FAIL, modes)

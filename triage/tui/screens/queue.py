@@ -15,6 +15,7 @@ from textual.widgets import Footer, Input, Static
 from triage.core.inert import one_line
 from triage.core.models import DONE, Lane, QueueFilter
 from triage.core.presentation import LANE_STYLE, parse_day
+from triage.errors import InvalidInput
 from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.fields import PlainInput
 from triage.tui.widgets.queue_list import QueueList
@@ -100,14 +101,14 @@ class QueueScreen(TriageScreen[None]):
         workspace = self.triage_app.workspace
         assert workspace is not None
         if self.plan is not None:
-            keys = [k for k in workspace.store.queue_keys(replace(self.where, lane=None))]
+            keys = [k for k in workspace.queue_keys(replace(self.where, lane=None))]
             chosen = {pk: n for n, pk in enumerate(self.plan.pks)}
             planned = sorted((k for k in keys if k.pk in chosen), key=lambda k: chosen[k.pk])
             view = QueueView(workspace, self.where, keys=planned)
         else:
             view = QueueView(workspace, self.where)
-        summary = workspace.store.queue_summary(self.where)
-        untriaged = workspace.store.count_untriaged()
+        summary = workspace.queue_summary(self.where)
+        untriaged = workspace.count_untriaged()
         self.app.call_from_thread(self._show, view, summary, keep, untriaged)
 
     def _show(
@@ -215,7 +216,7 @@ class QueueScreen(TriageScreen[None]):
         workspace = self.triage_app.workspace
         if workspace is None:
             return
-        agents, task_types = workspace.store.facets()
+        agents, task_types = workspace.facets()
         where = self.where
         current = Filters(
             day=where.day.isoformat() if where.day else None,
@@ -229,7 +230,7 @@ class QueueScreen(TriageScreen[None]):
             return
         try:
             day = parse_day(chosen.day)
-        except ValueError:
+        except InvalidInput:
             self.notify(
                 f"{chosen.day!r} is not a day (YYYY-MM-DD, today, yesterday)",
                 severity="error",
@@ -264,7 +265,7 @@ class QueueScreen(TriageScreen[None]):
             return
         keys = search(workspace, self.where, query)
         view = QueueView(workspace, self.where, keys=keys)
-        summary = workspace.store.queue_summary(self.where)
+        summary = workspace.queue_summary(self.where)
         self.title_note = f"search: {query!r} ({len(keys)} found; esc clears)"
         self.app.call_from_thread(self._show, view, summary, None)
 
@@ -290,7 +291,7 @@ class QueueScreen(TriageScreen[None]):
             return
         from triage.service.review import plan_session
 
-        keys = workspace.store.queue_keys(replace(self.where, lane=None, open_only=True))
+        keys = workspace.queue_keys(replace(self.where, lane=None, open_only=True))
         self.plan = plan_session(keys, minutes, self.triage_app.config.lane_minutes)
         self.plan_started = time.monotonic()
         self.where = replace(self.where, lane=None, open_only=True)

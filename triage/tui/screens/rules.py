@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from triage.core.inert import inert, one_line
 from triage.core.presentation import LANE_STYLE
-from triage.tui.screens.base import REFUSALS, TriageScreen
+from triage.errors import TriageError
+from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.keys_line import bound_keys
 
 if TYPE_CHECKING:
@@ -67,23 +68,19 @@ class RulesScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules", description="rules")
     def _load(self) -> None:
-        from triage.learn.rule_stats import rule_records
-
         workspace = self.triage_app.workspace
         if workspace is None:
             return
         in_force = workspace.rules(reload=True)
-        records = rule_records(workspace, days=7)
+        records = workspace.learning.rule_records(days=7)
         self.app.call_from_thread(self._show_rules, in_force.ruleset, records, in_force.problems)
         suggestions = self._suggestions()
         self.app.call_from_thread(self._show_suggestions, suggestions)
 
     def _suggestions(self) -> list[Any]:
-        from triage.learn.suggest import suggest
-
         workspace = self.triage_app.workspace
         assert workspace is not None
-        return list(suggest(workspace))
+        return list(workspace.learning.suggestions())
 
     def _show_rules(self, ruleset: RuleSet, records: dict[str, RuleRecord], problems: Any) -> None:
         self.ruleset, self.records = ruleset, records
@@ -197,7 +194,6 @@ class RulesScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules", description="change")
     def _change(self, kind: str, rule_id: str, values: dict[str, object]) -> None:
-        from triage.learn.rule_changes import activate_rule, add_shadow_rule, edit_rule
         from triage.rules import RulesError
 
         workspace = self.triage_app.workspace
@@ -205,17 +201,17 @@ class RulesScreen(TriageScreen[None]):
         assert workspace is not None
         try:
             if kind == "edit":
-                result = edit_rule(workspace, rule_id, values, actor=actor)
+                result = workspace.learning.edit_rule(rule_id, values, actor=actor)
             elif kind == "draft":
                 draft = {k: v for k, v in values.items() if k != "shadow"}
-                result = add_shadow_rule(workspace, draft, actor=actor)
+                result = workspace.learning.add_shadow_rule(draft, actor=actor)
             else:
-                result = activate_rule(workspace, rule_id, actor=actor)
+                result = workspace.learning.activate_rule(rule_id, actor=actor)
         except RulesError as exc:
             problems = "; ".join(p.message for p in exc.problems[:3])
             self._tell(f"Not saved, the files are untouched: {problems}", "error")
             return
-        except REFUSALS as exc:
+        except TriageError as exc:
             self._tell(f"Not saved: {exc}", "error")
             return
         self._tell(
@@ -243,15 +239,13 @@ class RulesScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rules", description="accept")
     def _accept(self, suggestion_id: str) -> None:
-        from triage.learn.accept import apply_suggestion
-
         workspace = self.triage_app.workspace
         assert workspace is not None
         try:
-            result = apply_suggestion(
-                workspace, suggestion_id, actor=self.triage_app.config.reviewer
+            result = workspace.learning.apply_suggestion(
+                suggestion_id, actor=self.triage_app.config.reviewer
             )
-        except REFUSALS as exc:
+        except TriageError as exc:
             self._tell(f"Not applied: {exc}", "error")
             return
         self._tell(
@@ -273,18 +267,16 @@ class RulesScreen(TriageScreen[None]):
         )
 
     def _dismissed(self, suggestion_id: str, reason: str | None) -> None:
-        from triage.learn.accept import dismiss_suggestion
-
         workspace = self.triage_app.workspace
         if not reason or workspace is None:
             if reason == "":
                 self.notify("A dismissal needs a reason.", severity="warning", timeout=4)
             return
         try:
-            dismiss_suggestion(
-                workspace, suggestion_id, actor=self.triage_app.config.reviewer, reason=reason
+            workspace.learning.dismiss_suggestion(
+                suggestion_id, actor=self.triage_app.config.reviewer, reason=reason
             )
-        except REFUSALS as exc:
+        except TriageError as exc:
             self.notify(f"Not dismissed: {exc}", severity="error", markup=False, timeout=8)
             return
         self.notify(f"Dismissed {suggestion_id} (audited)", markup=False)

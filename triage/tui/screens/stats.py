@@ -53,16 +53,13 @@ class StatsScreen(TriageScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="stats", description="stats")
     def _load(self) -> None:
-        from triage.learn.stats import compute_stats, trend
-
         workspace = self.triage_app.workspace
         if workspace is None:
             return
-        items = workspace.store.item_facts()
-        reviews = workspace.store.review_facts()
-        rows = compute_stats(items, reviews)
+        statistics = workspace.learning.statistics()
+        rows = statistics.rows()
         task_types = sorted({row.task_type for row in rows if row.task_type})
-        trends = {task: trend(items, reviews, task_type=task) for task in task_types}
+        trends = {task: statistics.trend(task) for task in task_types}
         self.app.call_from_thread(self._show, rows, trends)
 
     def _show(self, rows: list[StatRow], trends: dict[str, list[TrendPoint]]) -> None:
