@@ -203,3 +203,13 @@ def test_a_source_name_that_is_not_printable_text_is_refused(tmp_path: Path, nam
     path.write_text(f'[sources."{name}"]\nkind = "jsonl"\npath = "x.jsonl"\n')
     with pytest.raises(ConfigError, match="source name must be printable"):
         load_config(str(path))
+
+
+def test_a_data_directory_that_cannot_be_created_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TRIAGE_DATA_DIR", str(blocker / "data"))
+    with pytest.raises(ConfigError, match=r"TRIAGE_DATA_DIR .*a-file/data cannot be created"):
+        Config(database_url=None, rules_dir=None, reviewer="ana").resolved_database_url()

@@ -8,14 +8,25 @@ from pathlib import Path
 
 import platformdirs
 
+from triage.errors import ConfigError
+
 APP_NAME = "triage"
 
 
 def data_dir() -> Path:
-    """Directory for the default database (``TRIAGE_DATA_DIR`` overrides)."""
+    """Directory for the default database (``TRIAGE_DATA_DIR`` overrides), created
+    if need be; :class:`~triage.errors.ConfigError` naming it when it cannot be."""
     override = os.environ.get("TRIAGE_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        where = "TRIAGE_DATA_DIR" if override else "the data directory"
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(
+            f"{where} {path} cannot be created ({reason.lower()}); set TRIAGE_DATA_DIR to a "
+            "folder you may write, or give a database with TRIAGE_DB"
+        ) from None
     return path
 
 
