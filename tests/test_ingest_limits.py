@@ -128,19 +128,23 @@ def test_a_whole_document_over_the_limit_is_rejected_even_compressed(tmp_path: P
 
 CHILD = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     from pathlib import Path
     from triage.platforms.jsonl import read_jsonl
     ids, rejected = [], []
     for batch in read_jsonl(Path(sys.argv[1]), source="f"):
         ids += [item.id for item in batch.items]
         rejected += [r.line for r in batch.rejected]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # VmHWM is this process's own high-water mark; getrusage's ru_maxrss would also count
+    # the parent's, which exec carries over (a full test run's parent is hundreds of MiB).
+    status = Path("/proc/self/status").read_text()
+    peak = int(next(l.split()[1] for l in status.splitlines() if l.startswith("VmHWM:")))
     print(json.dumps({"ids": ids, "rejected": rejected, "peak_kib": peak}))
     """
 )
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
 def test_memory_stays_bounded_by_the_limit_not_by_a_gzip_bomb(tmp_path: Path) -> None:
     """A 1 GiB line of spaces in a ~1 MiB gzip file: the reader's peak memory stays near
     the 64 MiB default limit (held before the line is known to be over it); reading the
@@ -163,7 +167,7 @@ def test_memory_stays_bounded_by_the_limit_not_by_a_gzip_bomb(tmp_path: Path) ->
     )
     seen = json.loads(done.stdout)
     assert (seen["ids"], seen["rejected"]) == (["rec-0001", "rec-0003"], [2])
-    assert seen["peak_kib"] < 400 * 1024, f"peak RSS {seen['peak_kib']} KiB"
+    assert seen["peak_kib"] < 256 * 1024, f"peak RSS {seen['peak_kib']} KiB"
 
 
 @pytest.mark.parametrize("limit", [0, -1])
