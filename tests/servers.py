@@ -4,6 +4,9 @@
 ``answer`` gets each :class:`Received` request and returns a :class:`Reply`. The
 server's ``received`` list is what it actually got (method, path, headers, body), so a
 test can assert which headers reached which origin.
+
+:class:`Scripted` is the in-process counterpart for ``httpx.MockTransport``: it answers
+each request with the next of a list of answers and records the requests.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+import httpx
 
 
 @dataclass(frozen=True)
@@ -114,3 +119,38 @@ def serving(answer: Answer) -> Iterator[Server]:
         server._server.shutdown()
         server._server.server_close()
         server._thread.join()
+
+
+ScriptedAnswer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+"""A response, an error to raise (a dropped connection, a timeout), or a handler."""
+
+
+class Scripted:
+    """An ``httpx.MockTransport`` handler answering from a list, recording each request."""
+
+    def __init__(self, *answers: ScriptedAnswer) -> None:
+        self.answers = list(answers)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer):
+            return answer(request)
+        return answer
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self))
+
+    @property
+    def urls(self) -> list[str]:
+        return [str(r.url) for r in self.requests]
+
+    def params(self, index: int) -> dict[str, str]:
+        return dict(self.requests[index].url.params)
+
+    def bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies of the POSTs received."""
+        return [json.loads(r.content) for r in self.requests if r.method == "POST"]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import httpx
 import pytest
-from servers import Received, Reply, serving
+from servers import Received, Reply, Scripted, serving
 from servers import Server as LocalServer
 
 from triage.core.models import Rejection
@@ -33,38 +33,11 @@ def rec(n: int, **fields: Any) -> dict[str, Any]:
     }
 
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class Server:
-    """A MockTransport handler that answers from a list and records what was asked."""
-
-    def __init__(self, *answers: httpx.Response | Exception | Handler) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        if callable(answer):
-            return answer(request)
-        return answer
-
-    @property
-    def urls(self) -> list[str]:
-        return [str(r.url) for r in self.requests]
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(self))
-
-
 def page(body: object, status: int = 200, **headers: str) -> httpx.Response:
     return httpx.Response(status, json=body, headers=headers)
 
 
-def read(server: Server, url: str = API, **kwargs: Any) -> tuple[list[Batch], list[float]]:
+def read(server: Scripted, url: str = API, **kwargs: Any) -> tuple[list[Batch], list[float]]:
     sleeps: list[float] = []
     batches = list(
         read_http(url, source="api", client=server.client(), sleep=sleeps.append, **kwargs)
@@ -83,7 +56,7 @@ def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_list_page() -> None:
-    server = Server(page([rec(1), rec(2)]))
+    server = Scripted(page([rec(1), rec(2)]))
     batches, sleeps = read(server)
     assert len(batches) == 1
     assert ids(batches) == ["r-1", "r-2"]
@@ -95,7 +68,7 @@ def test_list_page() -> None:
 
 
 def test_paged_with_absolute_next_url() -> None:
-    server = Server(
+    server = Scripted(
         page({"items": [rec(1), rec(2)], "next": "http://api.test/v1/items?page=2", "total": 3}),
         page({"items": [rec(3)], "next": None, "total": 3}),
     )
@@ -109,7 +82,7 @@ def test_paged_with_absolute_next_url() -> None:
 
 
 def test_relative_next_urls_are_joined_with_the_current_page() -> None:
-    server = Server(
+    server = Scripted(
         page({"items": [rec(1)], "next": "/v1/items?page=2"}),
         page({"items": [rec(2)], "next": "?page=3"}),
         page({"items": [rec(3)]}),
@@ -129,7 +102,7 @@ def test_relative_next_urls_are_joined_with_the_current_page() -> None:
 
 
 def test_cursor_paging_adds_the_cursor_to_the_first_url() -> None:
-    server = Server(
+    server = Scripted(
         page({"data": [rec(1)], "next_cursor": "eyJwIjoyfQ=="}),
         page({"data": [rec(2)], "cursor": "c3"}),
         page({"data": [rec(3)], "next_cursor": ""}),
@@ -146,30 +119,30 @@ def test_cursor_paging_adds_the_cursor_to_the_first_url() -> None:
 
 
 def test_numeric_cursor() -> None:
-    server = Server(page({"items": [rec(1)], "next": 2}), page({"items": []}))
+    server = Scripted(page({"items": [rec(1)], "next": 2}), page({"items": []}))
     read(server)
     assert server.urls == [API, f"{API}?cursor=2"]
 
 
 def test_text_with_a_colon_is_a_cursor_not_a_url() -> None:
-    server = Server(page({"items": [], "next": "page:2"}), page({"items": []}))
+    server = Scripted(page({"items": [], "next": "page:2"}), page({"items": []}))
     read(server)
     assert server.urls == [API, f"{API}?cursor=page%3A2"]
 
 
 def test_resume_from_a_position() -> None:
-    server = Server(page({"items": [rec(2)], "next": "c3"}), page({"items": [rec(3)]}))
+    server = Scripted(page({"items": [rec(2)], "next": "c3"}), page({"items": [rec(3)]}))
     batches, _ = read(server, resume_from="c2")
     assert server.urls == [f"{API}?cursor=c2", f"{API}?cursor=c3"]
     assert ids(batches) == ["r-2", "r-3"]
 
-    server = Server(page({"items": [rec(2)]}))
+    server = Scripted(page({"items": [rec(2)]}))
     read(server, resume_from="http://api.test/v1/items?page=2")
     assert server.urls == ["http://api.test/v1/items?page=2"]
 
 
 def test_items_pointer() -> None:
-    server = Server(
+    server = Scripted(
         page({"result": {"records": [rec(1)], "next": "c2", "total": 2}}),
         page({"result": {"records": [rec(2)]}, "next": None}),
     )
@@ -180,13 +153,13 @@ def test_items_pointer() -> None:
 
 
 def test_items_pointer_with_escapes_and_indices() -> None:
-    server = Server(page({"a/b": [{"x~y": [rec(1)]}]}))
+    server = Scripted(page({"a/b": [{"x~y": [rec(1)]}]}))
     batches, _ = read(server, items_pointer="/a~1b/0/x~0y")
     assert ids(batches) == ["r-1"]
 
 
 def test_items_pointer_that_finds_nothing() -> None:
-    server = Server(page({"result": {}}))
+    server = Scripted(page({"result": {}}))
     with pytest.raises(SourceError) as caught:
         read(server, items_pointer="/result/records")
     assert str(caught.value) == (
@@ -205,7 +178,7 @@ def test_items_pointer_must_be_a_pointer() -> None:
 
 def test_page_without_items_names_the_fix() -> None:
     with pytest.raises(SourceError) as caught:
-        read(Server(page({"records": []})))
+        read(Scripted(page({"records": []})))
     assert str(caught.value) == (
         f"the page from {API} has no 'items' or 'data' list; set items_pointer to where its "
         "records are"
@@ -213,7 +186,7 @@ def test_page_without_items_names_the_fix() -> None:
 
 
 def test_bad_records_are_rejected_with_page_url_and_index() -> None:
-    server = Server(
+    server = Scripted(
         page({"items": [rec(1)], "next": "?page=2"}),
         page({"items": [rec(2), rec(3, created_at="soon"), "x", rec(4), {}]}),
     )
@@ -229,7 +202,7 @@ def test_bad_records_are_rejected_with_page_url_and_index() -> None:
 
 
 def test_secret_query_parameters_are_hidden_in_rejections() -> None:
-    server = Server(page([{}]))
+    server = Scripted(page([{}]))
     batches, _ = read(server, params={"api_key": "s3cret", "limit": "5"})
     assert server.urls == [f"{API}?api_key=s3cret&limit=5"]
     assert batches[0].rejected == [
@@ -238,7 +211,7 @@ def test_secret_query_parameters_are_hidden_in_rejections() -> None:
 
 
 def test_429_honours_retry_after_seconds() -> None:
-    server = Server(page({}, 429, **{"Retry-After": "7"}), page([rec(1)]))
+    server = Scripted(page({}, 429, **{"Retry-After": "7"}), page([rec(1)]))
     batches, sleeps = read(server)
     assert sleeps == [7.0]
     assert ids(batches) == ["r-1"]
@@ -246,7 +219,7 @@ def test_429_honours_retry_after_seconds() -> None:
 
 
 def test_retry_after_is_capped_at_a_minute() -> None:
-    server = Server(page({}, 503, **{"Retry-After": "3600"}), page([rec(1)]))
+    server = Scripted(page({}, 503, **{"Retry-After": "3600"}), page([rec(1)]))
     _, sleeps = read(server)
     assert sleeps == [60.0]
 
@@ -260,7 +233,7 @@ def test_retry_after_as_http_date() -> None:
     assert retry_after("soon") is None
     assert retry_after(None) is None
 
-    server = Server(
+    server = Scripted(
         page({}, 429, **{"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}), page([rec(1)])
     )
     _, sleeps = read(server)
@@ -269,7 +242,7 @@ def test_retry_after_as_http_date() -> None:
 
 @pytest.mark.usefixtures("no_jitter")
 def test_500_then_success_backs_off() -> None:
-    server = Server(page({}, 500), page({}, 502), page([rec(1)]))
+    server = Scripted(page({}, 500), page({}, 502), page([rec(1)]))
     batches, sleeps = read(server, backoff=0.25)
     assert sleeps == [0.25, 0.5]
     assert ids(batches) == ["r-1"]
@@ -283,7 +256,7 @@ def test_backoff_is_full_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
         return 0.125
 
     monkeypatch.setattr("triage.platforms.http.random.uniform", uniform)
-    server = Server(page({}, 500), page({}, 500), page({}, 500), page([]))
+    server = Scripted(page({}, 500), page({}, 500), page({}, 500), page([]))
     _, sleeps = read(server, backoff=1.0)
     assert draws == [(0, 1.0), (0, 2.0), (0, 4.0)]
     assert sleeps == [0.125, 0.125, 0.125]
@@ -300,7 +273,7 @@ def test_backoff_is_full_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_transport_error_then_success(error: Exception) -> None:
-    server = Server(error, page([rec(1)]))
+    server = Scripted(error, page([rec(1)]))
     batches, sleeps = read(server)
     assert ids(batches) == ["r-1"]
     assert sleeps == [0.5]
@@ -309,7 +282,7 @@ def test_transport_error_then_success(error: Exception) -> None:
 @pytest.mark.usefixtures("no_jitter")
 def test_truncated_json_body_then_success() -> None:
     whole = json.dumps({"items": [rec(1)]}).encode()
-    server = Server(httpx.Response(200, content=whole[:30]), httpx.Response(200, content=whole))
+    server = Scripted(httpx.Response(200, content=whole[:30]), httpx.Response(200, content=whole))
     batches, sleeps = read(server)
     assert ids(batches) == ["r-1"]
     assert sleeps == [0.5]
@@ -317,7 +290,7 @@ def test_truncated_json_body_then_success() -> None:
 
 @pytest.mark.usefixtures("no_jitter")
 def test_body_that_stays_broken_gives_up() -> None:
-    server = Server(*[httpx.Response(200, content=b'{"items": [') for _ in range(3)])
+    server = Scripted(*[httpx.Response(200, content=b'{"items": [') for _ in range(3)])
     with pytest.raises(SourceError) as caught:
         read(server, max_retries=2)
     assert str(caught.value) == (
@@ -328,7 +301,7 @@ def test_body_that_stays_broken_gives_up() -> None:
 
 @pytest.mark.usefixtures("no_jitter")
 def test_exhausted_retries_name_url_and_last_status() -> None:
-    server = Server(*[page({}, 503) for _ in range(6)])
+    server = Scripted(*[page({}, 503) for _ in range(6)])
     sleeps: list[float] = []
     with pytest.raises(SourceError) as caught:
         list(read_http(API, source="api", client=server.client(), sleep=sleeps.append))
@@ -337,7 +310,7 @@ def test_exhausted_retries_name_url_and_last_status() -> None:
 
 
 def test_exhausted_retries_name_the_transport_error() -> None:
-    server = Server(httpx.ConnectTimeout("timed out"))
+    server = Scripted(httpx.ConnectTimeout("timed out"))
     with pytest.raises(SourceError) as caught:
         read(server, max_retries=0)
     assert str(caught.value) == (
@@ -347,7 +320,7 @@ def test_exhausted_retries_name_the_transport_error() -> None:
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_authentication_fails_at_once(status: int) -> None:
-    server = Server(page({"error": "bad token"}, status))
+    server = Scripted(page({"error": "bad token"}, status))
     with pytest.raises(SourceError) as caught:
         read(server, headers={"Authorization": "Bearer s3cret"})
     message = str(caught.value)
@@ -358,7 +331,7 @@ def test_refused_authentication_fails_at_once(status: int) -> None:
 
 def test_other_4xx_fails_with_a_safe_excerpt() -> None:
     body = "Not found:\x1b[31m no such\nendpoint \x07" + "x" * 500
-    server = Server(httpx.Response(404, text=body))
+    server = Scripted(httpx.Response(404, text=body))
     with pytest.raises(SourceError) as caught:
         read(server)
     message = str(caught.value)
@@ -369,7 +342,7 @@ def test_other_4xx_fails_with_a_safe_excerpt() -> None:
 
 
 def test_loop_guard() -> None:
-    server = Server(
+    server = Scripted(
         page({"items": [rec(1)], "next": "?page=2"}),
         page({"items": [rec(2)], "next": API}),
     )
@@ -385,7 +358,7 @@ def test_loop_guard() -> None:
 
 
 def test_repeated_cursor_is_a_loop() -> None:
-    server = Server(page({"items": [], "next": "same"}), page({"items": [], "next": "same"}))
+    server = Scripted(page({"items": [], "next": "same"}), page({"items": [], "next": "same"}))
     with pytest.raises(SourceError, match="goes round in a loop"):
         read(server)
     assert len(server.requests) == 2
@@ -393,14 +366,14 @@ def test_repeated_cursor_is_a_loop() -> None:
 
 @pytest.mark.usefixtures("no_jitter")
 def test_empty_200_body_is_retried() -> None:
-    server = Server(httpx.Response(200, content=b""), page([rec(1)]))
+    server = Scripted(httpx.Response(200, content=b""), page([rec(1)]))
     batches, sleeps = read(server)
     assert ids(batches) == ["r-1"]
     assert sleeps == [0.5]
 
 
 def test_204_is_an_empty_last_page() -> None:
-    batches, _ = read(Server(httpx.Response(204)))
+    batches, _ = read(Scripted(httpx.Response(204)))
     assert batches == [Batch([], [], 0, None, None)]
 
 
@@ -503,7 +476,7 @@ def moved(location: str, code: int = 302) -> httpx.Response:
 
 
 def test_a_next_link_to_another_origin_ends_the_read_at_the_page_before() -> None:
-    server = Server(
+    server = Scripted(
         page({"items": [rec(1)], "next": "/v1/items?page=2"}),
         page({"items": [rec(2)], "next": "http://other.test/v1/items?page=3"}),
     )
@@ -521,29 +494,29 @@ def test_a_next_link_to_another_origin_ends_the_read_at_the_page_before() -> Non
 
 
 def test_a_saved_position_on_another_origin_is_refused() -> None:
-    server = Server()
+    server = Scripted()
     with pytest.raises(SourceError, match="^the saved position of the read from "):
         read(server, headers=AUTH, resume_from="http://other.test/v1/items?page=3")
     assert server.requests == []
 
 
 def test_redirects_keep_the_credential_at_its_origin() -> None:
-    server = Server(moved("/v1/items2", 301), page([rec(1)]))
+    server = Scripted(moved("/v1/items2", 301), page([rec(1)]))
     batches, _ = read(server, headers=AUTH)
     assert ids(batches) == ["r-1"]
     assert [r.headers.get("x-api-key") for r in server.requests] == [AUTH["X-Api-Key"]] * 2
 
-    server = Server(moved("https://api.test/v1/items"))  # the scheme is part of the origin
+    server = Scripted(moved("https://api.test/v1/items"))  # the scheme is part of the origin
     with pytest.raises(SourceError, match="on another origin than http://api.test"):
         read(server, headers=AUTH)
     assert len(server.requests) == 1
 
-    server = Server(moved("http://other.test/x"), page([rec(2)]))
+    server = Scripted(moved("http://other.test/x"), page([rec(2)]))
     batches, _ = read(server, headers=AUTH, follow_redirects="any-without-credentials")
     assert ids(batches) == ["r-2"]
     assert "x-api-key" not in server.requests[1].headers
 
-    server = Server(moved("/v1/items2"))
+    server = Scripted(moved("/v1/items2"))
     with pytest.raises(SourceError) as caught:
         read(server, headers=AUTH, follow_redirects="never")
     assert str(caught.value) == (
@@ -553,7 +526,7 @@ def test_redirects_keep_the_credential_at_its_origin() -> None:
 
 
 def test_without_a_credential_redirects_are_followed_anywhere() -> None:
-    server = Server(moved("https://other.test/items"), page([rec(1)]))
+    server = Scripted(moved("https://other.test/items"), page([rec(1)]))
     batches, _ = read(server)
     assert ids(batches) == ["r-1"]
 
@@ -561,7 +534,7 @@ def test_without_a_credential_redirects_are_followed_anywhere() -> None:
 def test_an_echoed_header_is_masked_before_the_body_is_cut_short() -> None:
     secret = AUTH["X-Api-Key"]
     body = "x" * 190 + f" {secret} and {secret}"
-    server = Server(httpx.Response(400, text=body))
+    server = Scripted(httpx.Response(400, text=body))
     with pytest.raises(SourceError) as caught:
         read(server, headers=AUTH)
     message = str(caught.value)

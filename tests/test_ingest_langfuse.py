@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from servers import Received, Reply, serving
+from servers import Received, Reply, Scripted, serving
 
 from triage.config.schema import SourceConfig
 from triage.core.models import Item, Rejection, ToolCall, Turn
@@ -23,31 +23,6 @@ OBS = f"{HOST}/api/public/v2/observations"
 TRACES = f"{HOST}/api/public/traces"
 PK, SK = "pk-lf-public-1234", "sk-lf-secret-5678"
 SINCE = datetime(2026, 8, 1, 0, 0, tzinfo=UTC)
-
-Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class Server:
-    """A MockTransport handler answering from a list, recording each request."""
-
-    def __init__(self, *answers: Answer) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        if callable(answer):
-            return answer(request)
-        return answer
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(self))
-
-    def params(self, index: int) -> dict[str, str]:
-        return dict(self.requests[index].url.params)
 
 
 def ok(body: object, **headers: str) -> httpx.Response:
@@ -70,7 +45,7 @@ def config(**fields: Any) -> SourceConfig:
 
 
 def read(
-    server: Server, *, cfg: SourceConfig | None = None, **kwargs: Any
+    server: Scripted, *, cfg: SourceConfig | None = None, **kwargs: Any
 ) -> tuple[list[Batch], list[float]]:
     sleeps: list[float] = []
     batches = list(
@@ -163,7 +138,7 @@ def test_v2_request_and_mapping() -> None:
         level="WARNING",
         statusMessage="slow tool",
     )
-    server = Server(page([record]))
+    server = Scripted(page([record]))
     batches, sleeps = read(server, since=SINCE, page_size=50)
 
     request = server.requests[0]
@@ -236,7 +211,7 @@ def test_v2_request_and_mapping() -> None:
 def test_v2_input_and_output_text(
     raw_input: str | None, raw_output: str | None, expected: tuple[str, str]
 ) -> None:
-    batches, _ = read(Server(page([obs(1, input=raw_input, output=raw_output)])))
+    batches, _ = read(Scripted(page([obs(1, input=raw_input, output=raw_output)])))
     item = batches[0].items[0]
     assert (item.input, item.output) == expected
 
@@ -246,7 +221,7 @@ def test_v2_agent_task_type_and_model_fallbacks() -> None:
         obs(1, traceName=None, providedModelName=None),
         obs(2, traceName=None, name=None, type="GENERATION"),
     ]
-    batches, _ = read(Server(page(records)))
+    batches, _ = read(Scripted(page(records)))
     first, second = batches[0].items
     assert (first.agent, first.task_type, first.model) == (
         "support-reply",
@@ -255,12 +230,12 @@ def test_v2_agent_task_type_and_model_fallbacks() -> None:
     )
     assert (second.agent, second.task_type) == ("lf", "generation")
 
-    batches, _ = read(Server(page([obs(3)])), cfg=config(agent="helpdesk"))
+    batches, _ = read(Scripted(page([obs(3)])), cfg=config(agent="helpdesk"))
     assert batches[0].items[0].agent == "helpdesk"
 
 
 def test_v2_task_type_field_asks_for_metadata() -> None:
-    server = Server(page([obs(1, metadata={"task_type": "refund", "tier": "gold"}), obs(2)]))
+    server = Scripted(page([obs(1, metadata={"task_type": "refund", "tier": "gold"}), obs(2)]))
     batches, _ = read(server, cfg=config(task_type_field="metadata.task_type"))
     params = server.params(0)
     assert params["fields"] == "core,basic,io,usage,model,metrics,trace_context,metadata"
@@ -281,7 +256,7 @@ def test_v2_malformed_records_are_rejected_and_the_rest_arrives() -> None:
         obs(6, id="obs\x006"),
         obs(7),
     ]
-    batches, _ = read(Server(page(records)))
+    batches, _ = read(Scripted(page(records)))
     assert ids(batches) == ["obs-1", "obs-7"]
     fields = "core%2Cbasic%2Cio%2Cusage%2Cmodel%2Cmetrics%2Ctrace_context"
     where = f"{OBS}?isRootObservation=true&limit=100&fields={fields}"
@@ -298,7 +273,7 @@ def test_v2_malformed_records_are_rejected_and_the_rest_arrives() -> None:
 def test_v2_unpaired_surrogate_is_rejected() -> None:
     second = json.dumps(obs(2, output="SURROGATE")).replace('"SURROGATE"', '"\\ud800"')
     body = '{"data": [' + json.dumps(obs(1)) + ", " + second + '], "meta": {}}'
-    batches, _ = read(Server(httpx.Response(200, content=body.encode())))
+    batches, _ = read(Scripted(httpx.Response(200, content=body.encode())))
     assert ids(batches) == ["obs-1"]
     assert [(r.line, r.reason[:40]) for r in batches[0].rejected] == [
         (2, "contains an unpaired UTF-16 surrogate es")
@@ -311,7 +286,7 @@ def test_v2_unpaired_surrogate_is_rejected() -> None:
 @pytest.mark.usefixtures("no_jitter")
 def test_v2_paging_survives_429_500_timeout_truncation_and_a_duplicate_page() -> None:
     page2 = page([obs(3), obs(4)], "c3")
-    server = Server(
+    server = Scripted(
         page([obs(1), obs(2)], "c2"),
         status(429, **{"Retry-After": "7"}),
         page2,
@@ -334,7 +309,7 @@ def test_v2_paging_survives_429_500_timeout_truncation_and_a_duplicate_page() ->
 @pytest.mark.usefixtures("no_jitter")
 def test_v2_body_that_stays_truncated_gives_up() -> None:
     cut = httpx.Response(200, content=b'{"data": [{"id": "obs-1"')
-    server = Server(*[cut for _ in range(3)])
+    server = Scripted(*[cut for _ in range(3)])
     with pytest.raises(SourceError) as caught:
         read(server, max_retries=2)
     message = str(caught.value)
@@ -392,7 +367,7 @@ def test_v2_interrupted_read_resumes_from_the_last_position() -> None:
 
 
 def test_v2_resume_without_since_uses_the_bare_cursor() -> None:
-    server = Server(page([obs(3)], "c3"), page([obs(4)]))
+    server = Scripted(page([obs(3)], "c3"), page([obs(4)]))
     batches, _ = read(server, position="c2")
     assert [r.url.params.get("cursor") for r in server.requests] == ["c2", "c3"]
     assert "fromStartTime" not in server.params(0)
@@ -400,7 +375,7 @@ def test_v2_resume_without_since_uses_the_bare_cursor() -> None:
 
 
 def test_v2_repeated_cursor_is_a_loop() -> None:
-    server = Server(page([obs(1)], "c2"), page([obs(2)], "c3"), page([obs(3)], "c2"))
+    server = Scripted(page([obs(1)], "c2"), page([obs(2)], "c3"), page([obs(3)], "c2"))
     got: list[Batch] = []
     with pytest.raises(SourceError, match="goes round in a loop"):
         got.extend(
@@ -413,7 +388,7 @@ def test_v2_repeated_cursor_is_a_loop() -> None:
 
 @pytest.mark.parametrize("code", [401, 403])
 def test_refused_authentication(code: int) -> None:
-    server = Server(status(code))
+    server = Scripted(status(code))
     with pytest.raises(SourceError) as caught:
         read(server)
     message = str(caught.value)
@@ -423,7 +398,7 @@ def test_refused_authentication(code: int) -> None:
 
 
 def test_v2_missing_endpoint_suggests_v3() -> None:
-    server = Server(httpx.Response(404, text="Not Found"))
+    server = Scripted(httpx.Response(404, text="Not Found"))
     with pytest.raises(SourceError) as caught:
         read(server)
     assert str(caught.value).endswith('needs api = "v3")')
@@ -431,11 +406,11 @@ def test_v2_missing_endpoint_suggests_v3() -> None:
 
 def test_page_without_data_is_an_error() -> None:
     with pytest.raises(SourceError, match="has no 'data' list"):
-        read(Server(ok({"items": []})))
+        read(Scripted(ok({"items": []})))
 
 
 def test_default_host_is_langfuse_cloud() -> None:
-    server = Server(page([]))
+    server = Scripted(page([]))
     read(server, cfg=config(url=None))
     assert str(server.requests[0].url).startswith(
         "https://cloud.langfuse.com/api/public/v2/observations?"
@@ -481,7 +456,7 @@ def traces_page(records: list[Any], number: int, pages: int, total: int) -> http
 
 @pytest.mark.usefixtures("no_jitter")
 def test_v3_traces_page_by_page() -> None:
-    server = Server(
+    server = Scripted(
         traces_page([trace(1), trace(2)], 1, 3, 5),
         status(503, **{"Retry-After": "3"}),
         traces_page([trace(3), trace(4)], 2, 3, 5),
@@ -530,7 +505,7 @@ def test_v3_traces_page_by_page() -> None:
 
 
 def test_v3_resumes_at_the_page_in_the_position() -> None:
-    server = Server(traces_page([trace(3)], 2, 3, 5), traces_page([trace(5)], 3, 3, 5))
+    server = Scripted(traces_page([trace(3)], 2, 3, 5), traces_page([trace(5)], 3, 3, 5))
     batches, _ = read(
         server,
         cfg=config(api="v3"),
@@ -544,7 +519,7 @@ def test_v3_resumes_at_the_page_in_the_position() -> None:
 
 
 def test_v3_non_chat_json_becomes_compact_json_and_duplicates_arrive_once() -> None:
-    server = Server(
+    server = Scripted(
         traces_page([trace(1, input={"query": "hé", "n": 2}, output=["a", 1])], 1, 2, 2),
         traces_page([trace(1), trace(2, input="plain", output=None)], 2, 2, 2),
     )
@@ -557,7 +532,7 @@ def test_v3_non_chat_json_becomes_compact_json_and_duplicates_arrive_once() -> N
 
 def test_v3_bad_position() -> None:
     with pytest.raises(SourceError, match="cannot resume Langfuse traces from position"):
-        read(Server(), cfg=config(api="v3"), position="c2")
+        read(Scripted(), cfg=config(api="v3"), position="c2")
 
 
 # --- a real local server, with the reader's own client ------------------------------------

@@ -4,12 +4,12 @@ and the mapping to items."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from servers import Scripted
 
 from triage.config.schema import SourceConfig
 from triage.core.models import Item, Rejection, ToolCall, Turn
@@ -22,31 +22,6 @@ QUERY = f"{HOST}/api/v1/runs/query"
 KEY = "lsv2_pt_secret_0123456789"
 PROJECT_ID = "6a1f4b6e-8f52-4f0e-9d3c-0b7a2f1c9e11"
 SINCE = datetime(2026, 8, 1, tzinfo=UTC)
-
-Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-class Server:
-    """A MockTransport handler answering from a list, recording each request."""
-
-    def __init__(self, *answers: Answer) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        if callable(answer):
-            return answer(request)
-        return answer
-
-    def client(self) -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(self))
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests if r.method == "POST"]
 
 
 def ok(body: object, **headers: str) -> httpx.Response:
@@ -108,7 +83,7 @@ def run(n: int, **fields: Any) -> dict[str, Any]:
 
 
 def read(
-    server: Server, *, cfg: SourceConfig | None = None, **kwargs: Any
+    server: Scripted, *, cfg: SourceConfig | None = None, **kwargs: Any
 ) -> tuple[list[Batch], list[float]]:
     sleeps: list[float] = []
     batches = list(
@@ -138,7 +113,7 @@ def no_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_project_lookup_and_cursor_paging() -> None:
-    server = Server(found(), runs([run(1), run(2)], "cur-2"), runs([run(3)], None))
+    server = Scripted(found(), runs([run(1), run(2)], "cur-2"), runs([run(3)], None))
     batches, sleeps = read(server, tenant="tenant-9", since=SINCE, page_size=2)
 
     lookup = server.requests[0]
@@ -173,7 +148,7 @@ def test_project_lookup_and_cursor_paging() -> None:
 
 
 def test_project_id_is_used_as_is() -> None:
-    server = Server(runs([run(1)]))
+    server = Scripted(runs([run(1)]))
     batches, _ = read(server, cfg=config(project=PROJECT_ID.upper()))
     assert [r.method for r in server.requests] == ["POST"]
     assert server.bodies()[0]["session"] == [PROJECT_ID]
@@ -183,7 +158,7 @@ def test_project_id_is_used_as_is() -> None:
 
 def test_unknown_project() -> None:
     with pytest.raises(SourceError) as caught:
-        read(Server(sessions()))
+        read(Scripted(sessions()))
     assert str(caught.value).startswith("LangSmith has no project named 'support-prod'")
 
 
@@ -219,7 +194,7 @@ def test_run_mapping() -> None:
         },
         feedback_stats={"correctness": {"n": 1, "avg": 0.0}},
     )
-    batches, _ = read(Server(found(), runs([record])), cfg=config(task_type_field="task_type"))
+    batches, _ = read(Scripted(found(), runs([record])), cfg=config(task_type_field="task_type"))
     assert batches[0].items == [
         Item(
             id="00000000-0000-4000-8000-000000000001",
@@ -270,20 +245,22 @@ def test_run_mapping() -> None:
 def test_inputs_and_outputs(
     inputs: dict[str, Any], outputs: Any, expected: tuple[str, str]
 ) -> None:
-    batches, _ = read(Server(found(), runs([run(1, inputs=inputs, outputs=outputs)])))
+    batches, _ = read(Scripted(found(), runs([run(1, inputs=inputs, outputs=outputs)])))
     item = batches[0].items[0]
     assert (item.input, item.output) == expected
 
 
 def test_agent_task_type_and_model_fallbacks() -> None:
     record = run(1, extra={"invocation_params": {"model": "claude-x"}}, name="Router")
-    batches, _ = read(Server(found(), runs([record])), cfg=config(task_type_field="metadata.kind"))
+    batches, _ = read(
+        Scripted(found(), runs([record])), cfg=config(task_type_field="metadata.kind")
+    )
     item = batches[0].items[0]
     assert (item.agent, item.task_type, item.model) == ("Router", "Router", "claude-x")
 
     record = run(2, extra={"metadata": {"kind": "triage"}})
     batches, _ = read(
-        Server(found(), runs([record])), cfg=config(task_type_field="metadata.kind", agent="bot")
+        Scripted(found(), runs([record])), cfg=config(task_type_field="metadata.kind", agent="bot")
     )
     item = batches[0].items[0]
     assert (item.agent, item.task_type, item.model) == ("bot", "triage", "unknown")
@@ -291,7 +268,7 @@ def test_agent_task_type_and_model_fallbacks() -> None:
 
 def test_malformed_runs_are_rejected_and_the_rest_arrives() -> None:
     records = [run(1), None, run(3, id=None), run(4, start_time="later"), run(5)]
-    batches, _ = read(Server(found(), runs(records)))
+    batches, _ = read(Scripted(found(), runs(records)))
     assert short(batches) == [1, 5]
     where = f"{QUERY} (page 1)"
     assert batches[0].rejected == [
@@ -304,7 +281,7 @@ def test_malformed_runs_are_rejected_and_the_rest_arrives() -> None:
 @pytest.mark.usefixtures("no_jitter")
 def test_retries_and_a_duplicate_page() -> None:
     whole = json.dumps({"runs": [run(5)], "cursors": {"next": None}}).encode()
-    server = Server(
+    server = Scripted(
         status(503),
         found(),
         runs([run(1), run(2)], "c2"),
@@ -367,7 +344,7 @@ def test_interrupted_read_resumes_from_the_last_position() -> None:
 
 
 def test_repeated_cursor_is_a_loop() -> None:
-    server = Server(found(), runs([run(1)], "c2"), runs([run(2)], "c2"))
+    server = Scripted(found(), runs([run(1)], "c2"), runs([run(2)], "c2"))
     got: list[Batch] = []
     with pytest.raises(SourceError, match="goes round in a loop"):
         got.extend(read_langsmith(config(), source="ls", api_key=KEY, client=server.client()))
@@ -376,7 +353,7 @@ def test_repeated_cursor_is_a_loop() -> None:
 
 @pytest.mark.parametrize("code", [401, 403])
 def test_refused_authentication(code: int) -> None:
-    server = Server(status(code))
+    server = Scripted(status(code))
     with pytest.raises(SourceError) as caught:
         read(server)
     message = str(caught.value)
@@ -389,15 +366,15 @@ def test_refused_authentication(code: int) -> None:
 
 def test_answer_without_runs_is_an_error() -> None:
     with pytest.raises(SourceError, match="has no 'runs' list"):
-        read(Server(found(), ok({"items": []})))
+        read(Scripted(found(), ok({"items": []})))
 
 
 def test_host_given_with_api_suffix_and_default_host() -> None:
-    server = Server(runs([]))
+    server = Scripted(runs([]))
     read(server, cfg=config(url=f"{HOST}/api/v1/", project=PROJECT_ID))
     assert str(server.requests[0].url) == QUERY
 
-    server = Server(runs([]))
+    server = Scripted(runs([]))
     read(server, cfg=config(url=None, project=PROJECT_ID))
     assert str(server.requests[0].url) == "https://api.smith.langchain.com/api/v1/runs/query"
 
@@ -407,14 +384,14 @@ def test_the_key_stays_at_the_hosts_origin_across_redirects() -> None:
         return httpx.Response(code, headers={"Location": location})
 
     # Same origin: followed with the key, and the POST body kept on a 307.
-    server = Server(moved(f"{HOST}/v2/runs/query"), runs([run(1)]))
+    server = Scripted(moved(f"{HOST}/v2/runs/query"), runs([run(1)]))
     batches, _ = read(server, cfg=config(project=PROJECT_ID))
     assert short(batches) == [1]
     assert [r.headers.get("x-api-key") for r in server.requests] == [KEY, KEY]
     assert server.requests[1].method == "POST" and json.loads(server.requests[1].content)
 
     # Another origin: refused before anything is sent there.
-    server = Server(moved("https://elsewhere.test/api/v1/runs/query"))
+    server = Scripted(moved("https://elsewhere.test/api/v1/runs/query"))
     with pytest.raises(SourceError) as caught:
         read(server, cfg=config(project=PROJECT_ID))
     assert str(caught.value).startswith(
@@ -424,7 +401,7 @@ def test_the_key_stays_at_the_hosts_origin_across_redirects() -> None:
     assert len(server.requests) == 1
 
     # Allowed by the source: followed without the key or the workspace.
-    server = Server(moved("https://elsewhere.test/api/v1/runs/query"), runs([run(2)]))
+    server = Scripted(moved("https://elsewhere.test/api/v1/runs/query"), runs([run(2)]))
     cfg = config(project=PROJECT_ID, follow_redirects="any-without-credentials")
     batches, _ = read(server, cfg=cfg, tenant="tenant-9")
     assert short(batches) == [2]

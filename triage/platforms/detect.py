@@ -56,7 +56,13 @@ from triage.core.models import Item, Rejection
 from triage.platforms import Batch, SourceError, registry
 from triage.platforms.base import FileFormat
 from triage.platforms.common import Context
-from triage.platforms.lines import DEFAULT_MAX_RECORD_BYTES, listing, plain_reason
+from triage.platforms.lines import (
+    DEFAULT_MAX_RECORD_BYTES,
+    check_read_sizes,
+    is_folder,
+    listing,
+    plain_reason,
+)
 from triage.platforms.sniff import sniff
 
 __all__ = ["detect_format", "read_file_source"]  # and FORMATS, below
@@ -103,22 +109,13 @@ def read_file_source(
     iteration when a single file cannot be read. What cannot be read in a folder is
     reported in ``Batch.skipped`` instead.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if max_record_bytes < 1:
-        raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
+    check_read_sizes(batch_size, max_record_bytes)
     forced = registry.file_format(format) if format is not None else None
     if format is not None and forced is None:
         names = ", ".join(f.name for f in registry.by_recognition())
         raise SourceError(f"unknown format {format!r} (expected one of: {names})")
     path = Path(path)
-    try:
-        is_dir = path.is_dir()
-        exists = is_dir or path.exists()
-    except OSError as error:
-        raise SourceError(f"cannot open {path}: {plain_reason(error)}") from error
-    if not exists:
-        raise SourceError(f"cannot open {path}: no such file or folder")
+    is_dir = is_folder(path)
     ctx = Context(
         source=source,
         agent=agent,

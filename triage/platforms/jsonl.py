@@ -40,6 +40,8 @@ from triage.core.models import Item, Rejection
 from triage.platforms import Batch, SourceError
 from triage.platforms.lines import (
     DEFAULT_MAX_RECORD_BYTES,
+    check_read_sizes,
+    is_folder,
     listing,
     open_stream,
     plain_reason,
@@ -77,18 +79,9 @@ def read_jsonl(
     for a single file, also during iteration when it cannot be read. The files of a
     folder that cannot be read are reported in ``Batch.skipped`` instead.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if max_record_bytes < 1:
-        raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
+    check_read_sizes(batch_size, max_record_bytes)
     path = Path(path)
-    try:
-        is_dir = path.is_dir()
-        exists = is_dir or path.exists()
-    except OSError as error:
-        raise SourceError(f"cannot open {path}: {plain_reason(error)}") from error
-    if not exists:
-        raise SourceError(f"cannot open {path}: no such file or folder")
+    is_dir = is_folder(path)
     ctx = _Read(source, batch_size, max_record_bytes, folder=is_dir)
     if not is_dir:
         return _read_all([(path, _size(path))], [], ctx)

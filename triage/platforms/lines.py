@@ -36,6 +36,8 @@ __all__ = [
     "Line",
     "lines_of",
     "listing",
+    "check_read_sizes",
+    "is_folder",
     "open_stream",
     "plain_reason",
     "split_lines",
@@ -80,6 +82,27 @@ def too_long_reason(length: int | None, limit: int, *, what: str = "record") -> 
     ``None`` for a length not known, only that it is over."""
     size = f"{length:,} bytes long" if length is not None else f"over {limit:,} bytes"
     return f"{what} is {size}, over the limit of {limit:,} bytes (max_record_bytes)"
+
+
+def check_read_sizes(batch_size: int, max_record_bytes: int) -> None:
+    """Refuses (``ValueError``) a batch size or record limit below one."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if max_record_bytes < 1:
+        raise ValueError(f"max_record_bytes must be at least 1, got {max_record_bytes}")
+
+
+def is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder (else a file); raises
+    :class:`~triage.platforms.SourceError` when it does not exist or cannot be looked at."""
+    try:
+        folder = path.is_dir()
+        exists = folder or path.exists()
+    except OSError as error:
+        raise SourceError(f"cannot open {path}: {plain_reason(error)}") from error
+    if not exists:
+        raise SourceError(f"cannot open {path}: no such file or folder")
+    return folder
 
 
 def open_stream(path: Path) -> tuple[BufferedIOBase, BufferedIOBase]:

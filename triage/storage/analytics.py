@@ -8,13 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
-from triage.core.models import DONE, ItemFact, Lane, Outcome, ReviewFact
-from triage.storage.convert import utc
-from triage.storage.reviews import _in_force, verdict_modes_t
-from triage.storage.tables import DecisionRow, ItemRow
-
-items_t = ItemRow.__table__  # type: ignore[attr-defined]
-decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
+from triage.core.models import DONE, ItemFact, Lane, Outcome, ReasonKind, ReviewFact
+from triage.storage.convert import reason_from_json, utc
+from triage.storage.reviews import _in_force
+from triage.storage.tables import decisions_t, items_t, verdict_modes_t
 
 
 def item_facts(engine: Engine, *, since: datetime | None = None) -> list[ItemFact]:
@@ -95,7 +92,8 @@ class Match:
 
 def decision_matches(engine: Engine, *, days: int | None = None) -> list[tuple[int, list[Match]]]:
     """For each item (created in the last ``days`` days before the newest item), the
-    rules its current decision matched."""
+    rules (shadow rules included) its current decision matched. An escalation, an audit
+    sample or the default lane in the same decision is not a rule and is left out."""
     stmt = select(items_t.c.pk, decisions_t.c.reasons).join(
         decisions_t, decisions_t.c.pk == items_t.c.decision_pk
     )
@@ -109,8 +107,9 @@ def decision_matches(engine: Engine, *, days: int | None = None) -> list[tuple[i
         (
             pk,
             [
-                Match(str(r["rule"]), Lane(r["lane"]), bool(r.get("shadow", False)))
-                for r in reasons or ()
+                Match(str(reason.rule), reason.lane, reason.kind is ReasonKind.SHADOW)
+                for reason in map(reason_from_json, reasons or ())
+                if reason.kind in (ReasonKind.RULE, ReasonKind.SHADOW)
             ],
         )
         for pk, reasons in rows

@@ -38,8 +38,15 @@ from triage.storage import seal
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import refuse_nul
-from triage.storage.row_hashes import answers_t, items_t, modes_t, row_hash, verdicts_t
-from triage.storage.tables import AuditHeadRow, AuditRow
+from triage.storage.row_hashes import row_hash
+from triage.storage.tables import (
+    audit_head_t,
+    audit_t,
+    items_t,
+    modes_t,
+    suggestion_decisions_t,
+    verdicts_t,
+)
 
 if TYPE_CHECKING:
     from triage.storage.audit_verify import AuditCheck as AuditCheck
@@ -47,9 +54,6 @@ if TYPE_CHECKING:
 GENESIS = "0" * 64
 ENTRY_TAG = "triage-audit-entry-1"
 HEAD_TAG = "triage-audit-head-1"
-
-audit_table = AuditRow.__table__  # type: ignore[attr-defined]
-head_table = AuditHeadRow.__table__  # type: ignore[attr-defined]
 
 
 def entry_hash(
@@ -131,14 +135,14 @@ def append(
     refuse_nul(actor, "reviewer name")
     refuse_nul(subject, "audit subject")
     bumped = conn.execute(
-        update(head_table).where(head_table.c.id == 1).values(seq=head_table.c.seq + 1)
+        update(audit_head_t).where(audit_head_t.c.id == 1).values(seq=audit_head_t.c.seq + 1)
     )
     if bumped.rowcount == 0:
         raise StorageError(
             "the audit log's head row is missing, so nothing can be recorded; "
             "`triage audit verify` says more"
         )
-    head = conn.execute(select(head_table).where(head_table.c.id == 1)).one()
+    head = conn.execute(select(audit_head_t).where(audit_head_t.c.id == 1)).one()
     key = key_for(head)
     before = dict(head._mapping, seq=head.seq - 1)
     if not hmac.compare_digest(head.mac or "", head_mac(key, _Fields(before))):
@@ -166,12 +170,12 @@ def append(
     )
     digest = entry_mac(key, head.hash or GENESIS, entry)
     conn.execute(
-        insert(audit_table).values(**entry.values, prev_hash=head.hash or GENESIS, hash=digest)
+        insert(audit_t).values(**entry.values, prev_hash=head.hash or GENESIS, hash=digest)
     )
     after = dict(head._mapping, hash=digest)
     conn.execute(
-        update(head_table)
-        .where(head_table.c.id == 1)
+        update(audit_head_t)
+        .where(audit_head_t.c.id == 1)
         .values(hash=digest, mac=head_mac(key, _Fields(after)))
     )
     return int(head.seq)
@@ -216,18 +220,20 @@ def key_for(head: Any) -> seal.AuditKey:
 
 def seal_head(conn: Connection, key: seal.AuditKey, *, at: datetime) -> None:
     """Seal the (locked, unsealed) head with ``key``: entries so far stay unkeyed."""
-    head = conn.execute(select(head_table).where(head_table.c.id == 1)).one()
+    head = conn.execute(select(audit_head_t).where(audit_head_t.c.id == 1)).one()
     values = {"key_id": key.fingerprint, "legacy_seq": head.seq, "sealed_at": utc(at)}
     sealed = _Fields(dict(head._mapping, **values))
     conn.execute(
-        update(head_table).where(head_table.c.id == 1).values(**values, mac=head_mac(key, sealed))
+        update(audit_head_t)
+        .where(audit_head_t.c.id == 1)
+        .values(**values, mac=head_mac(key, sealed))
     )
 
 
 def holds_data(conn: Connection) -> bool:
     """Whether anything an audit log would vouch for is stored (a database that
     holds nothing may be sealed afresh)."""
-    for table in (audit_table, verdicts_t, items_t, modes_t, answers_t):
+    for table in (audit_t, verdicts_t, items_t, modes_t, suggestion_decisions_t):
         if conn.execute(select(1).select_from(table).limit(1)).first() is not None:
             return True
     return False
@@ -239,12 +245,12 @@ def seal_new(engine: Engine) -> None:
     unsealed one in a database holding data: that is a reset log, for
     ``triage audit verify`` to report, not to paper over."""
     with engine.connect() as conn:
-        head = conn.execute(select(head_table.c.key_id).where(head_table.c.id == 1)).first()
+        head = conn.execute(select(audit_head_t.c.key_id).where(audit_head_t.c.id == 1)).first()
     if head is None or head.key_id is not None:
         return
     with writing(engine) as conn:
         head = conn.execute(
-            select(head_table.c.key_id).where(head_table.c.id == 1).with_for_update()
+            select(audit_head_t.c.key_id).where(audit_head_t.c.id == 1).with_for_update()
         ).first()
         if head is None or head.key_id is not None or holds_data(conn):
             return

@@ -19,17 +19,23 @@ from typing import Any
 from sqlalchemy import Connection, and_, exists, select
 
 from triage.core.rules_version import version_of
-from triage.storage import audit, row_hashes
+from triage.storage import row_hashes
 from triage.storage.audit_verify import Covered, Findings, Problem, stream
-from triage.storage.tables import RulesetRow
-
-rulesets_t = RulesetRow.__table__  # type: ignore[attr-defined]
+from triage.storage.tables import (
+    audit_t,
+    items_t,
+    modes_t,
+    rulesets_t,
+    suggestion_decisions_t,
+    verdict_modes_t,
+    verdicts_t,
+)
 
 
 def check_verdicts(conn: Connection, legacy: int | None, found: Findings) -> int:
     """Hold every verdict row (with its modes) to the entry that recorded it: rows
     and tags are two streams in verdict order, merged as they go."""
-    v, a, i = row_hashes.verdicts_t, audit.audit_table.alias("a"), row_hashes.items_t
+    v, a, i = verdicts_t, audit_t.alias("a"), items_t
     joined = (
         select(
             v,
@@ -44,7 +50,7 @@ def check_verdicts(conn: Connection, legacy: int | None, found: Findings) -> int
         .outerjoin(a, and_(a.c.row_table == "verdict", a.c.row_pk == v.c.pk))
         .order_by(v.c.pk, a.c.seq)
     )
-    vm = row_hashes.verdict_modes_t
+    vm = verdict_modes_t
     modes = stream(conn, select(vm.c.verdict_pk, vm.c.mode_id).order_by(vm.c.verdict_pk))
     pending = next(modes, None)
     checked = 0
@@ -126,7 +132,7 @@ def check_others(conn: Connection, covered: Covered, found: Findings) -> int:
     """Failure modes and answers against the log; rule sets against their version."""
     checked = 0
     seen_modes: set[str] = set()
-    for row in stream(conn, select(row_hashes.modes_t).order_by(row_hashes.modes_t.c.id)):
+    for row in stream(conn, select(modes_t).order_by(modes_t.c.id)):
         checked += 1
         seen_modes.add(row.id)
         entry = covered.modes.get(row.id)
@@ -142,7 +148,7 @@ def check_others(conn: Connection, covered: Covered, found: Findings) -> int:
         if mode_id not in seen_modes:
             _gone(found, "failure_mode", f"failure mode {mode_id}", mode_id, seq)
     seen_answers: set[int] = set()
-    for row in stream(conn, select(row_hashes.answers_t).order_by(row_hashes.answers_t.c.pk)):
+    for row in stream(conn, select(suggestion_decisions_t).order_by(suggestion_decisions_t.c.pk)):
         checked += 1
         seen_answers.add(row.pk)
         what = f"answer {row.pk} to suggestion {row.suggestion}"

@@ -31,6 +31,7 @@ from sqlalchemy import Connection, select
 
 from triage.storage import audit, seal
 from triage.storage.convert import utc
+from triage.storage.tables import audit_head_t, audit_t
 
 LIMIT = 1000
 """Problems listed in full; any beyond are counted in ``AuditCheck.more``."""
@@ -153,7 +154,7 @@ def verify(conn: Connection, key: seal.AuditKey | None = None) -> AuditCheck:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
     if key is None:
         key = seal.load_key(create=False)
-    head = conn.execute(select(audit.head_table).where(audit.head_table.c.id == 1)).first()
+    head = conn.execute(select(audit_head_t).where(audit_head_t.c.id == 1)).first()
     found = Findings()
     sealed = head is not None and head.key_id is not None
     legacy = (head.legacy_seq or 0) if sealed and head is not None else None
@@ -238,7 +239,7 @@ def _walk(
     covered: Covered,
 ) -> tuple[int, int, str]:
     """Stream the entries; returns (count, last seq, last hash)."""
-    table = audit.audit_table
+    table = audit_t
     prev, expected, count, flagged = audit.GENESIS, 1, 0, False
     for row in stream(conn, select(table).order_by(table.c.seq)):
         count += 1

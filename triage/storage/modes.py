@@ -29,11 +29,9 @@ from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul, visible_nul
-from triage.storage.reviews import _in_force, _mode, items_t, modes_t, verdict_modes_t
-from triage.storage.tables import DecisionRow
+from triage.storage.reviews import _in_force, _mode
+from triage.storage.tables import decisions_t, items_t, modes_t, verdict_modes_t
 from triage.storage.types import SafeText
-
-decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
 
 
 class Unchanged:

@@ -26,9 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from triage.storage.convert import utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul, visible_nul
-from triage.storage.tables import OutboxRow
-
-outbox_t = OutboxRow.__table__  # type: ignore[attr-defined]
+from triage.storage.tables import outbox_t
 
 __all__ = ["Outbox", "OutboxCounts", "OutboxEntry"]
 

@@ -25,12 +25,10 @@ from triage.core.models import (
 )
 from triage.storage.convert import reason_from_json, utc
 from triage.storage.nul import has_nul
-from triage.storage.tables import DecisionRow, ItemRow
+from triage.storage.tables import decisions_t, items_t
 
 __all__ = ["DONE", "QueueEntry", "QueueFilter", "QueueKey"]
 
-items_t = ItemRow.__table__  # type: ignore[attr-defined]
-decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
 
 _SEVERITY = case((items_t.c.lane == "deep", 2), (items_t.c.lane == "scan", 1), else_=0)
 _ORDER = (_SEVERITY.desc(), items_t.c.risk.desc(), items_t.c.pk.desc())

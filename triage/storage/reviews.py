@@ -28,12 +28,12 @@ from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul, refuse_nul_in, visible_nul, visible_nul_json
-from triage.storage.tables import FailureModeRow, ItemRow, VerdictModeRow, VerdictRow
-
-items_t = ItemRow.__table__  # type: ignore[attr-defined]
-verdicts_t = VerdictRow.__table__  # type: ignore[attr-defined]
-verdict_modes_t = VerdictModeRow.__table__  # type: ignore[attr-defined]
-modes_t = FailureModeRow.__table__  # type: ignore[attr-defined]
+from triage.storage.tables import (
+    items_t,
+    modes_t,
+    verdict_modes_t,
+    verdicts_t,
+)
 
 UNDO = Outcome.UNDO
 """The outcome of a record that cancels the verdict it ``supersedes``."""

@@ -17,18 +17,11 @@ from sqlalchemy import Connection, select
 from triage.core.jsonio import dumps_sorted
 from triage.storage.convert import utc
 from triage.storage.tables import (
-    FailureModeRow,
-    ItemRow,
-    SuggestionDecisionRow,
-    VerdictModeRow,
-    VerdictRow,
+    modes_t,
+    suggestion_decisions_t,
+    verdict_modes_t,
+    verdicts_t,
 )
-
-verdicts_t = VerdictRow.__table__  # type: ignore[attr-defined]
-verdict_modes_t = VerdictModeRow.__table__  # type: ignore[attr-defined]
-modes_t = FailureModeRow.__table__  # type: ignore[attr-defined]
-answers_t = SuggestionDecisionRow.__table__  # type: ignore[attr-defined]
-items_t = ItemRow.__table__  # type: ignore[attr-defined]
 
 COVERED = ("verdict", "failure_mode", "suggestion_decision")
 """The tables whose rows audit entries record by content hash."""
@@ -107,5 +100,9 @@ def row_hash(conn: Connection, table: str, key: int | str) -> str:
     if table == "failure_mode":
         return mode_hash(conn.execute(select(modes_t).where(modes_t.c.id == key)).one())
     if table == "suggestion_decision":
-        return answer_hash(conn.execute(select(answers_t).where(answers_t.c.pk == key)).one())
+        return answer_hash(
+            conn.execute(
+                select(suggestion_decisions_t).where(suggestion_decisions_t.c.pk == key)
+            ).one()
+        )
     raise ValueError(f"audit entries do not record rows of {table!r}")

@@ -17,10 +17,8 @@ from sqlalchemy import Engine, insert, select, type_coerce, update
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul
-from triage.storage.tables import SourceStateRow
+from triage.storage.tables import source_state_t
 from triage.storage.types import SafeText
-
-state_t = SourceStateRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -38,11 +36,11 @@ def load(engine: Engine, name: str) -> SourceState | None:
     if has_nul(name):
         return None
     stmt = select(
-        state_t.c.name,
-        type_coerce(state_t.c.position, SafeText).label("position"),
-        state_t.c.since,
-        state_t.c.updated_at,
-    ).where(state_t.c.name == name)
+        source_state_t.c.name,
+        type_coerce(source_state_t.c.position, SafeText).label("position"),
+        source_state_t.c.since,
+        source_state_t.c.updated_at,
+    ).where(source_state_t.c.name == name)
     with engine.connect() as conn:
         row = conn.execute(stmt).first()
     if row is None:
@@ -57,7 +55,9 @@ def save(engine: Engine, name: str, *, position: str | None, since: datetime | N
     refuse_nul(name, "source name")
     stamp = now()
     with writing(engine) as conn:
-        current = conn.execute(select(state_t.c.since).where(state_t.c.name == name)).first()
+        current = conn.execute(
+            select(source_state_t.c.since).where(source_state_t.c.name == name)
+        ).first()
         if current is not None and current.since is not None and since is not None:
             since = max(utc(current.since), utc(since))
         elif current is not None and since is None and current.since is not None:
@@ -68,6 +68,8 @@ def save(engine: Engine, name: str, *, position: str | None, since: datetime | N
             "updated_at": stamp,
         }
         if current is None:
-            conn.execute(insert(state_t).values(name=name, **values))
+            conn.execute(insert(source_state_t).values(name=name, **values))
         else:
-            conn.execute(update(state_t).where(state_t.c.name == name).values(**values))
+            conn.execute(
+                update(source_state_t).where(source_state_t.c.name == name).values(**values)
+            )

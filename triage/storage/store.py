@@ -40,12 +40,12 @@ from triage.storage.convert import (
 from triage.storage.engine import make_engine, migrate, read_only_reason, writing
 from triage.storage.failures import where_of
 from triage.storage.nul import has_nul
-from triage.storage.tables import DecisionRow, ItemRevisionRow, ItemRow, RulesetRow
-
-items_t = ItemRow.__table__  # type: ignore[attr-defined]
-decisions_t = DecisionRow.__table__  # type: ignore[attr-defined]
-revisions_t = ItemRevisionRow.__table__  # type: ignore[attr-defined]
-rulesets_t = RulesetRow.__table__  # type: ignore[attr-defined]
+from triage.storage.tables import (
+    decisions_t,
+    items_t,
+    revisions_t,
+    rulesets_t,
+)
 
 
 @dataclass(frozen=True)

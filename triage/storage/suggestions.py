@@ -23,9 +23,7 @@ from triage.storage import audit
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul, visible_nul
-from triage.storage.tables import SuggestionDecisionRow
-
-decisions_t = SuggestionDecisionRow.__table__  # type: ignore[attr-defined]
+from triage.storage.tables import suggestion_decisions_t
 
 ACCEPTED = "accepted"
 DISMISSED = "dismissed"
@@ -85,7 +83,9 @@ class SuggestionLog:
             "decided_at": stamp,
         }
         with writing(self.engine) as conn:
-            pk = conn.execute(insert(decisions_t).returning(decisions_t.c.pk), values).scalar_one()
+            pk = conn.execute(
+                insert(suggestion_decisions_t).returning(suggestion_decisions_t.c.pk), values
+            ).scalar_one()
             audit.append(
                 conn,
                 actor=actor,
@@ -112,7 +112,9 @@ class SuggestionLog:
         """The newest answer to each suggestion that has one."""
         out: dict[str, SuggestionAnswer] = {}
         with self.engine.connect() as conn:
-            for row in conn.execute(select(decisions_t).order_by(decisions_t.c.pk)):
+            for row in conn.execute(
+                select(suggestion_decisions_t).order_by(suggestion_decisions_t.c.pk)
+            ):
                 out[row.suggestion] = _answer(row)
         return out
 
@@ -122,9 +124,9 @@ class SuggestionLog:
             return []
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(decisions_t)
-                .where(decisions_t.c.suggestion == suggestion)
-                .order_by(decisions_t.c.pk)
+                select(suggestion_decisions_t)
+                .where(suggestion_decisions_t.c.suggestion == suggestion)
+                .order_by(suggestion_decisions_t.c.pk)
             ).all()
         return [_answer(row) for row in rows]
 

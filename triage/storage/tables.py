@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from triage.storage.types import SafeText
@@ -245,3 +245,22 @@ class OutboxRow(SQLModel, table=True):
     next_attempt_at: datetime = _ts(nullable=False)
     sent_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts(nullable=False)
+
+
+def _table(row: type[SQLModel]) -> Table:
+    return row.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+# The Core tables behind the rows, for the statements written with SQLAlchemy Core.
+items_t: Table = _table(ItemRow)
+revisions_t: Table = _table(ItemRevisionRow)
+decisions_t: Table = _table(DecisionRow)
+verdicts_t: Table = _table(VerdictRow)
+modes_t: Table = _table(FailureModeRow)
+verdict_modes_t: Table = _table(VerdictModeRow)
+rulesets_t: Table = _table(RulesetRow)
+audit_t: Table = _table(AuditRow)
+audit_head_t: Table = _table(AuditHeadRow)
+suggestion_decisions_t: Table = _table(SuggestionDecisionRow)
+source_state_t: Table = _table(SourceStateRow)
+outbox_t: Table = _table(OutboxRow)
