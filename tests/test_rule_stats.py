@@ -40,3 +40,15 @@ def test_hits_caught_and_escapes(ws: Workspace) -> None:
     summary = records["internal-summary-pass"]
     assert summary.hits == 29
     assert summary.escapes == len(sampled)
+
+
+def test_an_escalation_is_not_counted_as_a_rule(ws: Workspace) -> None:
+    """An escalated item keeps the rules that matched it: the rule that set its lane
+    still decided it, and no rule named after the escalation appears."""
+    before = rule_records(ws, days=7)["internal-summary-pass"]
+    ws.record_verdict("sum-1", Outcome.ESCALATE, reviewer="ana", note="odd figures")
+    records = rule_records(ws, days=7)
+    assert "escalated" not in records
+    summary = records["internal-summary-pass"]
+    assert (summary.hits, summary.decided) == (before.hits, before.decided)
+    assert summary.hits == 29
