@@ -22,10 +22,13 @@ from tui.conftest import until
 from tui.test_app import open_first_deep, queue_ready
 
 import triage.tui
-from triage.tui.app import TriageApp
+from triage.config import Config
+from triage.service.workspace import shipped_rules_dir
+from triage.tui.app import TriageApp, make_app
 from triage.tui.screens import help as help_module
 from triage.tui.screens.help import HelpScreen
 from triage.tui.screens.item import ItemScreen
+from triage.tui.widgets.queue_list import QueueList
 
 Row = tuple[str, str, str]
 
@@ -181,3 +184,17 @@ async def test_help_opened_on_an_item_lists_its_keys_first(
         order = list(dict.fromkeys(where for where, _, _ in rows))
         assert order[:3] == ["item", "agent text", "any"]
         assert {"queue", "queue list", "stats", "help", "time box"} <= set(order[3:])
+
+
+@pytest.mark.parametrize(
+    ("keys", "hint"), [({}, "press 0 for"), ({"lane-all": "a"}, "press a for")]
+)
+async def test_an_empty_queue_names_the_key_that_shows_every_lane(
+    tmp_path: Path, keys: dict[str, str], hint: str
+) -> None:
+    config = Config(f"sqlite:///{tmp_path / 'empty.db'}", shipped_rules_dir(), "ana", keys=keys)
+    app = make_app(config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        queue = app.screen.query_one(QueueList)
+        await until(pilot, lambda: "Nothing here" in queue.empty_hint)
+        assert f"{hint} every lane." in queue.empty_hint

@@ -18,6 +18,7 @@ from triage.core.presentation import LANE_STYLE, parse_day
 from triage.errors import InvalidInput
 from triage.tui.screens.base import TriageScreen
 from triage.tui.widgets.fields import PlainInput
+from triage.tui.widgets.keys_line import bound_keys
 from triage.tui.widgets.queue_list import QueueList
 
 if TYPE_CHECKING:
@@ -123,14 +124,18 @@ class QueueScreen(TriageScreen[None]):
         self.view = view
 
         queue = self.query_one(QueueList)
-        queue.empty_hint = (
-            "Nothing here. Pull outputs with `triage pull`, or press 0 for every lane."
-            if self.plan is None
-            else "Nothing fits in this time box."
-        )
+        queue.empty_hint = self._empty_hint()
         queue.set_source(view, keep=keep)
         self._render_lanes(summary)
         self._render_status()
+
+    def _empty_hint(self) -> str:
+        if self.plan is not None:
+            return "Nothing fits in this time box."
+        every = bound_keys(self).get("lane-all")
+        if not every:
+            return "Nothing here. Pull outputs with `triage pull`."
+        return f"Nothing here. Pull outputs with `triage pull`, or press {every[0]} for every lane."
 
     def _render_lanes(self, summary: dict[Lane, tuple[int, int]]) -> None:
         minutes = self.triage_app.config.lane_minutes
