@@ -61,6 +61,7 @@ def test_version_3_results() -> None:
         "test_index": 0,
         "prompt_index": 0,
         "vars": {"email": "Can I return a used kettle?"},
+        "platform_outcome": {"status": "failed", "reason": "policy allows unused items only"},
         "description": "used kettle return",
         "token_usage": {"total": 88, "prompt": 60, "completion": 28, "cached": 0},
         "finish_reason": "stop",
@@ -126,6 +127,7 @@ def test_version_2_table() -> None:
         "test_index": 0,
         "prompt_index": 1,
         "vars": {"text": "The shop opens at 9 on weekdays and 10 on Saturdays."},
+        "platform_outcome": {"status": "failed", "reason": 'Expected output to contain "9"'},
         "description": "opening hours",
     }
 
@@ -199,3 +201,90 @@ def test_nan_in_one_result_rejects_that_result_only(tmp_path: Path) -> None:
         Rejection(str(path), 2, "'meta.score' is NaN, which is not a number JSON can carry")
         in rejected
     )
+
+
+def outcome_of(item: Item) -> tuple[str, str | None]:
+    stored = item.meta["platform_outcome"]
+    return stored["status"], stored.get("reason")
+
+
+def test_platform_outcome_of_each_result() -> None:
+    items, _ = read(V3)
+    assert [outcome_of(i) for i in items] == [
+        ("failed", "policy allows unused items only"),
+        ("passed", "All assertions passed"),
+        ("errored", "API error: 500 Internal Server Error"),
+    ]
+    items, _ = read(V2)
+    assert [outcome_of(i) for i in items] == [
+        ("passed", "All assertions passed"),
+        ("failed", 'Expected output to contain "9"'),
+    ]
+
+
+def results_file(tmp_path: Path, *records: dict[str, Any], version: int = 3) -> Path:
+    path = tmp_path / "results.json"
+    summary = {"version": version, "timestamp": "2026-04-08T09:00:00Z", "results": list(records)}
+    path.write_text(json.dumps({"evalId": "e-3", "results": summary}))
+    return path
+
+
+def test_assertion_failure_is_failed_even_with_the_reason_in_error(tmp_path: Path) -> None:
+    # promptfoo copies a failed assertion's reason into ``error``: failureReason 1 still
+    # means the output failed, not that the run broke.
+    components = [
+        {"pass": False, "reason": "Expected JSON", "assertion": {"type": "is-json"}},
+        {"pass": True, "reason": "Assertion passed", "assertion": {"type": "contains"}},
+        {"pass": False, "reason": "Latency 4000ms > 2000ms", "assertion": {"type": "latency"}},
+    ]
+    record = {
+        "success": False,
+        "score": 0.33,
+        "failureReason": 1,
+        "error": "Expected JSON",
+        "gradingResult": {"pass": False, "reason": "Expected JSON", "componentResults": components},
+        "response": {"output": "not json"},
+    }
+    [item], _ = read(results_file(tmp_path, record))
+    assert outcome_of(item) == ("failed", "Expected JSON; Latency 4000ms > 2000ms")
+
+
+def test_failed_without_assertions_takes_the_grading_reason(tmp_path: Path) -> None:
+    record = {"success": False, "score": 0, "gradingResult": {"pass": False, "reason": "off"}}
+    [item], _ = read(results_file(tmp_path, record))
+    assert outcome_of(item) == ("failed", "off")
+
+
+def test_error_without_a_failure_reason_is_errored(tmp_path: Path) -> None:
+    # Older files carry only the error (on the record or on the response).
+    records = [
+        {"score": 0, "error": "Request timed out after 300000 ms"},
+        {"score": 0, "response": {"error": "rate limited (429)"}},
+        {"success": False, "failureReason": 2, "response": {"error": "API error: 401"}},
+    ]
+    items, _ = read(results_file(tmp_path, *records))
+    assert [outcome_of(i) for i in items] == [
+        ("errored", "Request timed out after 300000 ms"),
+        ("errored", "rate limited (429)"),
+        ("errored", "API error: 401"),
+    ]
+
+
+def test_a_score_alone_is_unknown(tmp_path: Path) -> None:
+    records = [
+        {"score": 0.5},
+        {"score": 1, "failureReason": 0},
+        {"score": 0, "failureReason": True},
+    ]
+    items, _ = read(results_file(tmp_path, *records))
+    assert [outcome_of(i) for i in items] == [("unknown", None)] * 3
+
+
+def test_version_2_error_output_is_errored(tmp_path: Path) -> None:
+    output = {"pass": False, "score": 0, "failureReason": 2, "error": "connect ECONNREFUSED"}
+    table = {"head": {"prompts": [{"raw": "hi", "label": "p"}]}, "body": [{"outputs": [output]}]}
+    path = tmp_path / "results.json"
+    summary = {"version": 2, "timestamp": "2024-03-14T16:20:00Z", "table": table}
+    path.write_text(json.dumps({"evalId": "e-4", "results": summary}))
+    [item], _ = read(path)
+    assert outcome_of(item) == ("errored", "connect ECONNREFUSED")

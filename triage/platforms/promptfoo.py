@@ -19,8 +19,13 @@ The file is an ``OutputFile``: ``{evalId, results:{version, timestamp, results[]
   ``grading_reason``, ``named_scores``, ``latency_ms``, ``cost``, ``error``,
   ``failed_assertions`` (type, value and reason of each failing component),
   ``promptfoo_eval_id``, ``promptfoo_result_id``, ``test_index``, ``prompt_index``,
-  ``vars``; and when present ``description``, ``token_usage``, ``finish_reason``,
-  ``is_refusal``, ``test_metadata``
+  ``vars``, ``platform_outcome``; and when present ``description``, ``token_usage``,
+  ``finish_reason``, ``is_refusal``, ``test_metadata``
+- ``platform_outcome``: ``errored`` with the error text for ``failureReason`` 2;
+  ``failed`` for ``failureReason`` 1 or a false ``success`` (``pass`` in version 2), with
+  the failed assertions' reasons (else the grading reason); else ``errored`` for an
+  ``error``; ``passed`` for a true ``success`` (with the grading reason); ``unknown``
+  for a score alone
 
 ``line`` in a rejection is the 1-based position of the result (or table row).
 """
@@ -45,6 +50,7 @@ from triage.platforms.common import (
     reject,
     task_type,
 )
+from triage.platforms.outcomes import PlatformStatus, joined, outcome
 from triage.platforms.values import (
     as_json_text,
     from_iso,
@@ -197,6 +203,7 @@ def _item(
         "prompt_index": prompt_idx,
         "vars": variables,
     }
+    meta["platform_outcome"] = _outcome(meta)
     optional = {
         "description": record.get("description") or test_case.get("description"),
         "token_usage": response.get("tokenUsage") or record.get("tokenUsage"),
@@ -256,3 +263,21 @@ def _failed(grading: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return failed
+
+
+def _outcome(meta: dict[str, Any]) -> dict[str, str]:
+    """promptfoo's verdict: its ``failureReason`` first, since promptfoo also puts a
+    failed assertion's reason in ``error``."""
+    failure = meta["failure_reason"]
+    failure = failure if isinstance(failure, int) and not isinstance(failure, bool) else None
+    if failure == 2:
+        return outcome(PlatformStatus.ERRORED, meta["error"])
+    failed_because = joined(a["reason"] for a in meta["failed_assertions"])
+    if failure == 1 or meta["success"] is False:
+        reason = failed_because or meta["grading_reason"] or meta["error"]
+        return outcome(PlatformStatus.FAILED, reason)
+    if meta["error"] is not None:
+        return outcome(PlatformStatus.ERRORED, meta["error"])
+    if meta["success"] is True:
+        return outcome(PlatformStatus.PASSED, meta["grading_reason"])
+    return outcome(PlatformStatus.UNKNOWN)
