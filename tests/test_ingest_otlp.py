@@ -106,6 +106,7 @@ def test_agent_span_with_nested_tool_spans_across_lines() -> None:
                 "explanation": "the refund was not done",
             }
         ],
+        "platform_outcome": {"status": "unknown"},
         "provider": "openai",
         "conversation_id": "conv-42",
         "agent_id": "agt_7",
@@ -137,6 +138,7 @@ def test_pre_1_37_events_and_deprecated_attribute_names() -> None:
         "finish_reasons": ["stop"],
         "usage": {"input_tokens": 12, "output_tokens": 3},
         "evaluations": [],
+        "platform_outcome": {"status": "unknown"},
         "provider": "openai",
         "service_name": "translator",
     }
@@ -170,6 +172,7 @@ def test_openllmetry_flattened_attributes_in_a_pretty_printed_document() -> None
         "finish_reasons": ["stop"],
         "usage": {"input_tokens": 30, "output_tokens": 6},
         "evaluations": [],
+        "platform_outcome": {"status": "errored", "reason": "upstream 429 after 2 retries"},
         "status_message": "upstream 429 after 2 retries",
         "provider": "openai",
         "service_name": "summariser",
@@ -351,3 +354,81 @@ def test_tool_arguments_whose_json_holds_nan_stay_text(tmp_path: Path) -> None:
     items, rejected = read(path)
     assert rejected == []
     assert [call.arguments for call in items[0].tool_calls] == ['{"amount": NaN}']
+
+
+def outcome_of(item: Item) -> tuple[str, str | None]:
+    stored = item.meta["platform_outcome"]
+    return stored["status"], stored.get("reason")
+
+
+def finished(record: Any, *reasons: str) -> Any:
+    values = [{"stringValue": reason} for reason in reasons]
+    key = "gen_ai.response.finish_reasons"
+    record["attributes"].append({"key": key, "value": {"arrayValue": {"values": values}}})
+    return record
+
+
+def test_platform_outcome_of_each_span_status(tmp_path: Path) -> None:
+    ok = span("01" * 8, "chat m", "1775610001000000000")
+    ok["status"] = {"code": "STATUS_CODE_OK"}
+    finished(ok, "stop")
+    failed = span("02" * 8, "chat m", "1775610002000000000")
+    failed["status"] = {"code": 2, "message": "Connection error."}
+    typed = span("03" * 8, "chat m", "1775610003000000000", error__type="openai.APITimeoutError")
+    # An error wins over a length stop; the type stands in for a missing message.
+    finished(typed, "length")
+    cut = finished(span("04" * 8, "chat m", "1775610004000000000"), "stop", "length")
+    capped = span("05" * 8, "chat m", "1775610005000000000")
+    capped["status"] = {"code": 1}
+    finished(capped, "max_tokens")
+    unset = finished(span("06" * 8, "chat m", "1775610006000000000"), "stop")
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(export(ok, failed, typed, cut, capped, unset)))
+    items, _ = read(path)
+    assert [outcome_of(i) for i in items] == [
+        ("passed", None),
+        ("errored", "Connection error."),
+        ("errored", "openai.APITimeoutError"),
+        ("truncated", "finish reason length"),
+        ("truncated", "finish reason max_tokens"),
+        ("unknown", None),
+    ]
+
+
+def test_agent_span_takes_the_length_stop_of_its_last_chat(tmp_path: Path) -> None:
+    agent = span("01" * 8, "invoke_agent a", "1775610000000000000")
+    agent["status"] = {"code": 1}
+    first = finished(span("02" * 8, "chat m", "1775610001000000000", parent="01" * 8), "stop")
+    last = finished(span("03" * 8, "chat m", "1775610002000000000", parent="01" * 8), "length")
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(export(agent, first, last)))
+    [item] = read(path)[0]
+    assert outcome_of(item) == ("truncated", "finish reason length")
+
+
+def test_flattened_completion_finish_reason_length_is_truncated(tmp_path: Path) -> None:
+    record = span(
+        "01" * 8,
+        "openai.chat",
+        "1775610001000000000",
+        gen_ai__prompt__0__role="user",
+        gen_ai__prompt__0__content="write a long poem",
+        gen_ai__completion__0__role="assistant",
+        gen_ai__completion__0__content="Roses are",
+        gen_ai__completion__0__finish_reason="length",
+    )
+    record["status"] = {"code": 1}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(export(record)))
+    [item] = read(path)[0]
+    assert item.output == "Roses are"
+    assert outcome_of(item) == ("truncated", "finish reason length")
+
+
+def test_fixture_spans_outcomes() -> None:
+    items, _ = read(AGENT_TRACE)
+    # The agent span's status is unset: a failed tool below it is a tool error, not the
+    # span's own outcome.
+    assert [outcome_of(i) for i in items] == [("unknown", None), ("unknown", None)]
+    [chat] = read(ALIASES)[0]
+    assert outcome_of(chat) == ("errored", "upstream 429 after 2 retries")

@@ -25,9 +25,13 @@ name, else ``chat`` for spans with OpenLLMetry ``gen_ai.prompt.*`` attributes.
   ``error_type``, ``finish_reasons``, ``usage`` (``input_tokens``, ``output_tokens`` and
   the cache and reasoning counts; summed over the inference spans below when the span has
   none), ``evaluations`` (each ``gen_ai.evaluation.result`` event on the span or below:
-  ``name``, ``score_value``, ``score_label``, ``explanation``), and when set
-  ``status_message``, ``provider``, ``conversation_id``, ``agent_id``, ``response_id``,
-  ``service_name``
+  ``name``, ``score_value``, ``score_label``, ``explanation``), ``platform_outcome``, and
+  when set ``status_message``, ``provider``, ``conversation_id``, ``agent_id``,
+  ``response_id``, ``service_name``
+- ``platform_outcome``: ``errored`` when the span's ``status.code`` is 2 (ERROR) or
+  ``error.type`` is set (the reason: the status message, else the error type); else
+  ``truncated`` when a finish reason says the length limit was hit (``length``,
+  ``max_tokens``); else ``passed`` for status OK (1) and ``unknown`` for an unset status
 
 Rejections: see :mod:`triage.platforms.otlp_spans`.
 """
@@ -50,6 +54,7 @@ from triage.platforms.common import (
 )
 from triage.platforms.otlp_content import content_of
 from triage.platforms.otlp_spans import AGENT, INFERENCE, TOOL, Span, read_spans
+from triage.platforms.outcomes import PlatformStatus, outcome, truncated_by
 from triage.platforms.values import maybe_json, number
 
 __all__ = ["read_otlp"]
@@ -158,6 +163,7 @@ def _item(span: Span, ctx: Context, check: bool) -> Item:
         "finish_reasons": finish,
         "usage": usage,
         "evaluations": _evaluations([span, *below]),
+        "platform_outcome": _outcome(span, finish),
     }
     if span.status_message:
         meta["status_message"] = span.status_message
@@ -188,6 +194,19 @@ def _item(span: Span, ctx: Context, check: bool) -> Item:
         meta=meta,
         check_values=check,
     )
+
+
+def _outcome(span: Span, finish: list[Any]) -> dict[str, str]:
+    if span.failed:
+        error_type = span.attrs.get("error.type")
+        reason = span.status_message or (None if error_type is None else str(error_type))
+        return outcome(PlatformStatus.ERRORED, reason)
+    cut = truncated_by(finish)
+    if cut is not None:
+        return outcome(PlatformStatus.TRUNCATED, f"finish reason {cut}")
+    if span.status_code == 1:
+        return outcome(PlatformStatus.PASSED)
+    return outcome(PlatformStatus.UNKNOWN)
 
 
 def _model(attrs: dict[str, Any]) -> str:
