@@ -136,6 +136,7 @@ def test_v3_session_one_item_per_turn_on_the_active_branch() -> None:
             "totalTokens": 3330,
         },
         "cost": 0.0175,
+        "platform_outcome": {"status": "passed"},
         **STORE_META,
     }
 
@@ -277,6 +278,7 @@ def test_v1_file_is_read_top_to_bottom() -> None:
         "tool_errors": 0,
         "usage": {"input": 400, "output": 20, "cacheRead": 0, "cacheWrite": 0, "totalTokens": 420},
         "cost": 0.0012,
+        "platform_outcome": {"status": "passed"},
         "openclaw_session_key": "cron:inbox-digest",
         "session_status": "done",
         "channel": "cron",
@@ -394,6 +396,7 @@ def test_trajectory_export_one_item_per_run() -> None:
         "tool_errors": 1,
         "usage": {"input": 3000, "output": 130, "cacheRead": 200, "cacheWrite": 0, "total": 3330},
         "compaction_count": 0,
+        "platform_outcome": {"status": "passed"},
         "channel": "telegram",
     }
 
@@ -490,3 +493,129 @@ def test_nan_in_a_transcript_line_or_in_sessions_json_is_rejected_not_nulled(
         2,
         "'meta.session_status' is Infinity, which is not a number JSON can carry",
     )
+
+
+# --- platform outcome ---------------------------------------------------------------
+
+
+def outcome_of(item: Item) -> tuple[str, str | None]:
+    stored = item.meta["platform_outcome"]
+    return stored["status"], stored.get("reason")
+
+
+def test_platform_outcome_from_the_last_stop_reason(tmp_path: Path) -> None:
+    def failed(stop: str, message: str | None = None) -> dict[str, Any]:
+        extra = {"errorMessage": message} if message is not None else {}
+        reply = assistant("", stopReason=stop, **extra)
+        reply["content"] = []
+        return reply
+
+    calling = assistant("", stopReason="toolUse")
+    calling["content"] = [{"type": "toolCall", "id": "c1", "name": "read", "arguments": {}}]
+    unsaid = assistant("hm")
+    del unsaid["stopReason"]
+    replies = [
+        assistant("done"),
+        failed("error", '429 {"type":"error","error":{"type":"rate_limit_error"}}'),
+        failed("aborted", "Request was aborted."),
+        failed("aborted"),
+        assistant("Tomorrow: 10:00 call and", stopReason="length"),
+        calling,
+        assistant("ok", stopReason="end_turn"),
+        unsaid,
+    ]
+    records: list[Any] = [HEADER]
+    parent: str | None = None
+    for n, reply in enumerate(replies):
+        records.append(entry(f"u{n}", parent, user(f"question {n}", 1775610000000 + n)))
+        records.append(entry(f"a{n}", f"u{n}", reply))
+        parent = f"a{n}"
+    records.append(entry("u-last", parent, user("anyone there?")))
+    items, rejected = read(write_jsonl(tmp_path / "s.jsonl", records))
+    assert rejected == []
+    assert [outcome_of(i) for i in items] == [
+        ("passed", None),
+        ("errored", '429 {"type":"error","error":{"type":"rate_limit_error"}}'),
+        ("errored", "aborted: Request was aborted."),
+        ("errored", "aborted"),
+        ("truncated", "stop reason length"),
+        ("passed", None),
+        ("passed", None),
+        ("unknown", None),
+        ("unknown", None),  # no reply at all
+    ]
+
+
+def test_fixture_session_outcomes() -> None:
+    items, _ = read(V3)
+    assert [outcome_of(i) for i in items] == [
+        ("passed", None),
+        ("passed", None),
+        ("truncated", "stop reason length"),
+    ]
+
+
+def test_trajectory_run_outcomes() -> None:
+    first, second = read(EXPORT)[0]
+    # The failed tool is a tool error; the run itself finished.
+    assert outcome_of(first) == ("passed", None)
+    assert outcome_of(second) == ("errored", "run timed out after 600s")
+    sidecar_second = read(EXPORT / "events.jsonl")[0][1]
+    assert outcome_of(sidecar_second) == ("errored", "run timed out after 600s")
+
+
+def trajectory_run(run_id: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    common = {
+        "traceSchema": "openclaw-trajectory",
+        "schemaVersion": 1,
+        "source": "runtime",
+        "sessionId": "s-7",
+        "runId": run_id,
+    }
+    return [
+        {
+            **common,
+            "type": "prompt.submitted",
+            "ts": "2026-04-08T01:00:00Z",
+            "data": {"prompt": "p"},
+        },
+        {**common, "type": "trace.artifacts", "ts": "2026-04-08T01:00:05Z", "data": data},
+    ]
+
+
+def test_trajectory_aborted_errored_and_unfinished_runs(tmp_path: Path) -> None:
+    runs = [
+        ("r1", {"finalStatus": "aborted", "aborted": True}),
+        ("r2", {"finalStatus": "aborted", "aborted": True, "terminalError": "user pressed stop"}),
+        ("r3", {"finalStatus": "error", "promptError": {"message": "context overflow"}}),
+        ("r4", {"finalStatus": "error"}),
+        ("r5", {"timedOut": True}),
+        ("r6", {"assistantTexts": ["partial"]}),
+        ("r7", {"finalStatus": "ok", "assistantTexts": ["done"]}),
+    ]
+    events = [event for run_id, data in runs for event in trajectory_run(run_id, data)]
+    sidecar = write_jsonl(tmp_path / "s-7.trajectory.jsonl", events)
+    items, rejected = read(sidecar)
+    assert rejected == []
+    assert [outcome_of(i) for i in items] == [
+        ("errored", "aborted"),
+        ("errored", "aborted: user pressed stop"),
+        ("errored", "context overflow"),
+        ("errored", "final status error"),
+        ("errored", "timed out"),
+        ("unknown", None),
+        ("passed", None),
+    ]
+
+
+def test_trajectory_transcript_turns_take_the_stop_reason(tmp_path: Path) -> None:
+    common = {"traceSchema": "openclaw-trajectory", "schemaVersion": 1, "source": "transcript"}
+    broken = assistant("", stopReason="error", errorMessage="terminated")
+    events = [
+        {**common, "type": "user.message", "ts": "2026-04-08T01:00:00Z", "sessionId": "s-8",
+         "entryId": "u1", "parentEntryId": None, "data": {"message": user("hi")}},
+        {**common, "type": "assistant.message", "ts": "2026-04-08T01:00:01Z", "sessionId": "s-8",
+         "entryId": "a1", "parentEntryId": "u1", "data": {"message": broken}},
+    ]  # fmt: skip
+    [item], _ = read(write_jsonl(tmp_path / "export" / "events.jsonl", events))
+    assert outcome_of(item) == ("errored", "terminated")

@@ -23,10 +23,15 @@ shorten the model's context and never split or drop a turn. One item per turn:
   ``sessions.json`` entry, then in the item's ``meta``
 - ``meta``: ``openclaw_session_id``, ``openclaw_entry_id``, ``openclaw_line``,
   ``stop_reason`` (the last assistant ``stopReason``), ``tool_errors``, ``usage``
-  (token totals), ``cost`` (USD total or ``None``); ``error_message`` when the model
-  reported one; ``no_reply`` when the turn has no assistant message; and from a
-  ``sessions.json`` next to the file: ``openclaw_session_key``, ``session_status``,
-  ``channel`` (``lastChannel``), ``chat_type``, ``session_label``
+  (token totals), ``cost`` (USD total or ``None``), ``platform_outcome``;
+  ``error_message`` when the model reported one; ``no_reply`` when the turn has no
+  assistant message; and from a ``sessions.json`` next to the file:
+  ``openclaw_session_key``, ``session_status``, ``channel`` (``lastChannel``),
+  ``chat_type``, ``session_label``
+- ``platform_outcome``, from the last assistant ``stopReason``: ``error`` is
+  ``errored`` (the reason: ``errorMessage``), ``aborted`` is ``errored`` (``aborted``
+  and the message), ``length`` is ``truncated``, ``stop``, ``toolUse`` and
+  ``end_turn`` are ``passed``; anything else, or no reply, is ``unknown``
 
 Turns whose reply is exactly ``HEARTBEAT_OK`` are scheduler noise and are skipped.
 """
@@ -50,6 +55,7 @@ from triage.platforms.common import (
     task_type,
 )
 from triage.platforms.openclaw_store import agent_name, store_entry, store_meta
+from triage.platforms.outcomes import PlatformStatus, outcome, stopped_at_length
 from triage.platforms.values import (
     from_iso,
     from_ms,
@@ -61,6 +67,7 @@ __all__ = ["Entry", "Session", "read_session", "turn_items"]
 
 HEARTBEAT = "HEARTBEAT_OK"
 _USAGE_KEYS = ("input", "output", "cacheRead", "cacheWrite", "totalTokens")
+_FINISHED = frozenset({"stop", "toolUse", "end_turn"})
 
 
 @dataclass(slots=True)
@@ -256,6 +263,7 @@ def _item(turn: _Turn, session: Session, ctx: Context, tree: bool) -> Iterator[E
         meta["error_message"] = error_message
     if not assistants:
         meta["no_reply"] = True
+    meta["platform_outcome"] = _stop_outcome(meta["stop_reason"], meta.get("error_message"))
     meta.update(store_meta(session.store, session.store_key))
     try:
         yield make_item(
@@ -274,6 +282,21 @@ def _item(turn: _Turn, session: Session, ctx: Context, tree: bool) -> Iterator[E
         )
     except Invalid as error:
         yield reject(session.path, turn.user.line, error.reason)
+
+
+def _stop_outcome(stop_reason: str | None, error_message: str | None) -> dict[str, str]:
+    """The ``platform_outcome`` of a turn whose last assistant message stopped for
+    ``stop_reason`` (Pi's ``stopReason``), with the model's ``errorMessage``."""
+    if stop_reason == "error":
+        return outcome(PlatformStatus.ERRORED, error_message)
+    if stop_reason == "aborted":
+        said = f"aborted: {error_message}" if error_message else "aborted"
+        return outcome(PlatformStatus.ERRORED, said)
+    if stopped_at_length(stop_reason):
+        return outcome(PlatformStatus.TRUNCATED, f"stop reason {stop_reason}")
+    if stop_reason in _FINISHED:
+        return outcome(PlatformStatus.PASSED)
+    return outcome(PlatformStatus.UNKNOWN)
 
 
 def _model(provider: object, model: object) -> str:

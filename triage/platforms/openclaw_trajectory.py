@@ -22,7 +22,12 @@ Runtime events are grouped by ``runId``; each run with a ``prompt.submitted``,
   ``metadata.json``, then the ``session.started`` data, then the item's ``meta``
 - ``meta``: ``openclaw_session_id``, ``openclaw_session_key``, ``openclaw_run_id``,
   ``final_status``, ``aborted``, ``timed_out``, ``prompt_error``, ``terminal_error``,
-  ``last_tool_error``, ``tool_errors``, ``usage``, ``compaction_count``, ``channel``
+  ``last_tool_error``, ``tool_errors``, ``usage``, ``compaction_count``,
+  ``platform_outcome``, ``channel``
+- ``platform_outcome``: ``errored`` for an aborted or timed-out run, or one with a
+  ``promptError`` or ``terminalError`` or a final status other than ``ok`` (the reason:
+  the error, else what ended it); ``passed`` for ``finalStatus`` ``ok`` (a failed tool
+  is a tool error, not the run's outcome); ``unknown`` when the run has no final status
 
 An export without runtime events (capture was off) still holds the transcript events of
 the active branch; those are read like a session transcript, one item per user turn.
@@ -49,6 +54,7 @@ from triage.platforms.common import (
 )
 from triage.platforms.openclaw import Entry, Session, turn_items
 from triage.platforms.openclaw_store import agent_from_key
+from triage.platforms.outcomes import PlatformStatus, joined, outcome
 from triage.platforms.values import (
     from_iso,
     text_of,
@@ -221,6 +227,7 @@ def _run_item(
         "usage": pick("usage") or {},
         "compaction_count": pick("compactionCount"),
     }
+    meta["platform_outcome"] = _outcome(meta)
     if isinstance(started.get("messageChannel"), str):
         meta["channel"] = started["messageChannel"]
     agent = started.get("agentId")
@@ -241,6 +248,21 @@ def _run_item(
         )
     except Invalid as error:
         yield reject(*where, error.reason)
+
+
+def _outcome(meta: dict[str, Any]) -> dict[str, str]:
+    """The run's outcome from its final status, abort and time-out flags and errors."""
+    status = meta["final_status"]
+    errors = joined((meta["prompt_error"], meta["terminal_error"]))
+    if meta["aborted"] is True:
+        return outcome(PlatformStatus.ERRORED, f"aborted: {errors}" if errors else "aborted")
+    if meta["timed_out"] is True or status == "timeout":
+        return outcome(PlatformStatus.ERRORED, errors or "timed out")
+    if errors is not None or (isinstance(status, str) and status not in ("ok", "")):
+        return outcome(PlatformStatus.ERRORED, errors or f"final status {status}")
+    if status == "ok":
+        return outcome(PlatformStatus.PASSED)
+    return outcome(PlatformStatus.UNKNOWN)
 
 
 def _has_data(event: dict[str, Any]) -> bool:
