@@ -219,6 +219,10 @@ def test_run_mapping() -> None:
                 "tags": ["prod"],
                 "feedback_stats": {"correctness": {"n": 1, "avg": 0.0}},
                 "metadata": {"ls_model_name": "gpt-4.1", "task_type": "cancel_order"},
+                "platform_outcome": {
+                    "status": "errored",
+                    "reason": "ToolException: order not found",
+                },
             },
         )
     ]
@@ -408,3 +412,71 @@ def test_the_key_stays_at_the_hosts_origin_across_redirects() -> None:
     assert server.requests[0].headers["x-tenant-id"] == "tenant-9"
     assert "x-api-key" not in server.requests[1].headers
     assert "x-tenant-id" not in server.requests[1].headers
+
+
+def outcome_of(item: Item) -> tuple[str, str | None]:
+    stored = item.meta["platform_outcome"]
+    return stored["status"], stored.get("reason")
+
+
+def ai_message(content: str, **response_metadata: Any) -> dict[str, Any]:
+    """A LangChain AIMessage as LangSmith stores it in a run's outputs."""
+    return {
+        "lc": 1,
+        "type": "constructor",
+        "id": ["langchain", "schema", "messages", "AIMessage"],
+        "kwargs": {"content": content, "response_metadata": response_metadata},
+    }
+
+
+def test_platform_outcome_of_each_run_status() -> None:
+    traceback = 'Traceback (most recent call last):\n  ...\nValueError("no such order")'
+    records = [
+        run(1),
+        run(2, status="error", error=traceback, outputs=None),
+        run(3, status="error"),
+        run(4, status="pending", end_time=None, outputs=None),
+        # The error field alone says the run broke, whatever the status.
+        run(5, status=None, error="CancelledError()"),
+        run(6, status="interrupted"),
+    ]
+    batches, _ = read(Scripted(found(), runs(records)))
+    assert [outcome_of(i) for i in batches[0].items] == [
+        ("passed", None),
+        ("errored", traceback),
+        ("errored", "status error"),
+        ("unknown", None),
+        ("errored", "CancelledError()"),
+        ("unknown", None),
+    ]
+
+
+def test_length_finish_reasons_in_the_outputs_are_truncated() -> None:
+    generation = {
+        "text": "Dear customer, we",
+        "generation_info": {"finish_reason": "length"},
+        "message": ai_message("Dear customer, we"),
+    }
+    records = [
+        run(1, run_type="llm", outputs={"generations": [[generation]], "llm_output": None}),
+        run(2, outputs={"messages": [ai_message("Dear", finish_reason="length")]}),
+        run(3, outputs={"output": ai_message("Dear", stop_reason="max_tokens")}),
+        run(
+            4,
+            outputs={"choices": [{"index": 0, "finish_reason": "length", "message": {}}]},
+        ),
+        run(5, outputs={"content": [], "stop_reason": "max_tokens"}),
+        run(6, outputs={"messages": [ai_message("Done.", finish_reason="stop")]}),
+        # An error wins over a cut-off answer.
+        run(7, status="error", error="boom", outputs={"finish_reason": "length"}),
+    ]
+    batches, _ = read(Scripted(found(), runs(records)))
+    assert [outcome_of(i) for i in batches[0].items] == [
+        ("truncated", "finish reason length"),
+        ("truncated", "finish reason length"),
+        ("truncated", "finish reason max_tokens"),
+        ("truncated", "finish reason length"),
+        ("truncated", "finish reason max_tokens"),
+        ("passed", None),
+        ("errored", "boom"),
+    ]

@@ -22,7 +22,12 @@ Mapping to an :class:`~triage.core.models.Item`:
   model, else ``unknown``.
 - ``meta``: ``langsmith_run_id``, ``langsmith_trace_id``, ``run_type``, ``status``,
   ``error``, ``tokens``, ``cost``, ``latency``, ``tags``, ``feedback_stats``,
-  ``metadata`` (absent values are left out).
+  ``metadata`` (absent values are left out), ``platform_outcome``.
+- ``platform_outcome``: ``errored`` with the error text when ``status`` is ``error`` or
+  the run has an ``error``; else ``truncated`` when the outputs carry a length finish
+  reason (``finish_reason`` or ``stop_reason`` of an OpenAI choice, a generation or the
+  answer's ``response_metadata``); else ``passed`` for ``success``; ``unknown`` for
+  ``pending`` and anything else.
 
 Resuming works as for Langfuse (:mod:`triage.platforms.api`): a batch's ``position`` is
 the next cursor, with ``@`` and the read's start time when it had one.
@@ -56,6 +61,7 @@ from triage.platforms.common import (
     task_type,
 )
 from triage.platforms.origins import Credential
+from triage.platforms.outcomes import PlatformStatus, outcome, truncated_by
 from triage.platforms.pages import display_url
 from triage.platforms.retry import Retrying, fetch_json
 
@@ -276,6 +282,8 @@ def _run(run: Mapping[str, Any], ctx: Context) -> Item:
         "feedback_stats": run.get("feedback_stats"),
         "metadata": dict(metadata),
     }
+    meta = {k: v for k, v in meta.items() if v is not None and v != [] and v != {}}
+    meta["platform_outcome"] = _outcome(run)
     return make_item(
         ctx=ctx,
         id=run_id,
@@ -287,8 +295,51 @@ def _run(run: Mapping[str, Any], ctx: Context) -> Item:
         model=_model(metadata, extra) or "",
         tool_calls=response.tool_calls,
         transcript=request.turns,
-        meta={k: v for k, v in meta.items() if v is not None and v != [] and v != {}},
+        meta=meta,
     )
+
+
+def _outcome(run: Mapping[str, Any]) -> dict[str, str]:
+    error = run.get("error")
+    if run.get("status") == "error" or (error is not None and error != ""):
+        return outcome(PlatformStatus.ERRORED, error if error else "status error")
+    cut = truncated_by(_finish_reasons(run.get("outputs")))
+    if cut is not None:
+        return outcome(PlatformStatus.TRUNCATED, f"finish reason {cut}")
+    if run.get("status") == "success":
+        return outcome(PlatformStatus.PASSED)
+    return outcome(PlatformStatus.UNKNOWN)
+
+
+_FINISH_KEYS = ("finish_reason", "stop_reason")
+
+
+def _finish_reasons(outputs: object) -> list[object]:
+    """The finish reasons the usual output shapes carry: a raw OpenAI or Anthropic
+    response, LangChain generations, or the answer message's ``response_metadata``."""
+    if not isinstance(outputs, Mapping):
+        return []
+    found: list[object] = [outputs.get(key) for key in _FINISH_KEYS]
+    for choice in outputs.get("choices") or []:
+        if isinstance(choice, Mapping):
+            found.append(choice.get("finish_reason"))
+    first = _first_generation(outputs.get("generations"))
+    answers: list[object] = []
+    if first is not None:
+        info = _mapping(first.get("generation_info"))
+        found.extend(info.get(key) for key in _FINISH_KEYS)
+        answers.append(first.get("message"))
+    messages = outputs.get("messages")
+    answers.append(messages[-1] if isinstance(messages, list) and messages else None)
+    answers.append(outputs.get("output"))
+    for message in answers:
+        if not isinstance(message, Mapping):
+            continue
+        # A serialised LangChain message keeps its fields under ``kwargs``.
+        fields = _mapping(message.get("kwargs")) or message
+        metadata = _mapping(fields.get("response_metadata"))
+        found.extend(metadata.get(key) for key in _FINISH_KEYS)
+    return found
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
