@@ -187,6 +187,7 @@ def test_v2_request_and_mapping() -> None:
                 "session_id": "s-42",
                 "user_id": "u-7",
                 "environment": "production",
+                "platform_outcome": {"status": "unknown"},
             },
         )
     ]
@@ -500,6 +501,7 @@ def test_v3_traces_page_by_page() -> None:
             "environment": "default",
             "html_path": "/project/p/traces/tr-1",
             "metadata": {"task_type": "refund"},
+            "platform_outcome": {"status": "unknown"},
         },
     )
 
@@ -562,3 +564,56 @@ def test_real_local_server(local_langfuse: tuple[str, list[str | None]]) -> None
     assert ids(batches) == ["obs-1", "obs-2"]
     expected = "Basic " + base64.b64encode(f"{PK}:{SK}".encode()).decode()
     assert seen_auth == [expected, expected]
+
+
+# --- platform outcome ---------------------------------------------------------------
+
+
+def outcome_of(item: Item) -> tuple[str, str | None]:
+    stored = item.meta["platform_outcome"]
+    return stored["status"], stored.get("reason")
+
+
+def test_v2_only_the_error_level_fails() -> None:
+    records = [
+        obs(1, level="ERROR", statusMessage="OpenAI APIError: 500 The server had an error"),
+        obs(2, level="ERROR"),
+        obs(3, level="WARNING", statusMessage="retried once"),
+        obs(4),  # DEFAULT
+        obs(5, level="DEBUG"),
+        obs(6, level=None),
+    ]
+    batches, _ = read(Scripted(page(records)))
+    assert [outcome_of(i) for i in batches[0].items] == [
+        ("errored", "OpenAI APIError: 500 The server had an error"),
+        ("errored", None),
+        ("unknown", None),
+        ("unknown", None),
+        ("unknown", None),
+        ("unknown", None),
+    ]
+    # The warning's message is still in the meta, only not as an outcome.
+    assert batches[0].items[2].meta["status_message"] == "retried once"
+
+
+def test_v3_trace_takes_its_root_observations_level_when_it_has_it() -> None:
+    def observation(id: str, parent: str | None, level: str, message: str | None) -> Any:
+        return {"id": id, "parentObservationId": parent, "level": level, "statusMessage": message}
+
+    records = [
+        trace(1, observations=["obs-a", "obs-b"]),  # the list sends ids only
+        trace(2, observations=[observation("o1", None, "ERROR", "tool crashed")]),
+        trace(
+            3,
+            observations=[
+                observation("o2", "o3", "ERROR", "a retried step"),
+                observation("o3", None, "DEFAULT", None),
+            ],
+        ),
+    ]
+    batches, _ = read(Scripted(traces_page(records, 1, 1, 3)), cfg=config(api="v3"))
+    assert [outcome_of(i) for i in batches[0].items] == [
+        ("unknown", None),
+        ("errored", "tool crashed"),
+        ("unknown", None),
+    ]

@@ -22,7 +22,13 @@ Mapping to an :class:`~triage.core.models.Item`:
   record, such as ``metadata.task_type``), else the observation's or trace's ``name``.
 - ``meta``: ``langfuse_trace_id``, ``langfuse_observation_id`` (v2), ``level``,
   ``status_message``, ``usage``, ``cost``, ``latency``, ``tags``, ``session_id``,
-  ``user_id`` and a few more when Langfuse sends them (absent values are left out).
+  ``user_id`` and a few more when Langfuse sends them (absent values are left out), and
+  ``platform_outcome``.
+- ``platform_outcome``: ``errored`` with the ``statusMessage`` for an observation whose
+  ``level`` is ``ERROR``; Langfuse has no success flag, so every other level
+  (``DEFAULT``, ``DEBUG``, ``WARNING``) is ``unknown``. A trace has no level: it is
+  ``unknown`` unless the trace carries its observations as objects and the root one
+  (no ``parentObservationId``) is at ``ERROR``.
 
 Resuming: a batch's ``position`` is the cursor (v2) or the next page number (v3) of the
 read it came from, followed by ``@`` and that read's start time when it had one. A read
@@ -59,6 +65,7 @@ from triage.platforms.common import (
     task_type,
 )
 from triage.platforms.origins import Credential
+from triage.platforms.outcomes import PlatformStatus, outcome
 from triage.platforms.pages import display_url
 from triage.platforms.retry import Retrying, fetch_json
 from triage.platforms.secrets import Secrets
@@ -307,6 +314,7 @@ def _observation(record: Mapping[str, Any], ctx: Context) -> Item:
             "metadata": record.get("metadata"),
         }
     )
+    meta["platform_outcome"] = _level_outcome(record)
     return make_item(
         ctx=ctx,
         id=item_id,
@@ -346,6 +354,7 @@ def _trace(record: Mapping[str, Any], ctx: Context) -> Item:
             "metadata": metadata,
         }
     )
+    meta["platform_outcome"] = _trace_outcome(record)
     model: str | None = None
     if isinstance(metadata, Mapping):
         model = (
@@ -364,6 +373,23 @@ def _trace(record: Mapping[str, Any], ctx: Context) -> Item:
         transcript=request.turns,
         meta=meta,
     )
+
+
+def _level_outcome(observation: Mapping[str, Any]) -> dict[str, str]:
+    """An observation's outcome: only the ``ERROR`` level says anything."""
+    if observation.get("level") == "ERROR":
+        return outcome(PlatformStatus.ERRORED, observation.get("statusMessage"))
+    return outcome(PlatformStatus.UNKNOWN)
+
+
+def _trace_outcome(trace: Mapping[str, Any]) -> dict[str, str]:
+    """A trace's outcome: its root observation's, when the trace carries it (the
+    traces list usually sends only observation ids)."""
+    observations = trace.get("observations")
+    for observation in observations if isinstance(observations, list) else []:
+        if isinstance(observation, Mapping) and not observation.get("parentObservationId"):
+            return _level_outcome(observation)
+    return outcome(PlatformStatus.UNKNOWN)
 
 
 def _id(record: Mapping[str, Any]) -> str:
