@@ -65,7 +65,7 @@ from triage.platforms.common import (
     task_type,
 )
 from triage.platforms.origins import Credential
-from triage.platforms.outcomes import PlatformStatus, outcome
+from triage.platforms.outcomes import OUTCOME_KEY, PlatformStatus, outcome
 from triage.platforms.pages import display_url
 from triage.platforms.retry import Retrying, fetch_json
 from triage.platforms.secrets import Secrets
@@ -314,7 +314,7 @@ def _observation(record: Mapping[str, Any], ctx: Context) -> Item:
             "metadata": record.get("metadata"),
         }
     )
-    meta["platform_outcome"] = _level_outcome(record)
+    meta[OUTCOME_KEY] = _level_outcome(record)
     return make_item(
         ctx=ctx,
         id=item_id,
@@ -354,7 +354,7 @@ def _trace(record: Mapping[str, Any], ctx: Context) -> Item:
             "metadata": metadata,
         }
     )
-    meta["platform_outcome"] = _trace_outcome(record)
+    meta[OUTCOME_KEY] = _trace_outcome(record)
     model: str | None = None
     if isinstance(metadata, Mapping):
         model = (

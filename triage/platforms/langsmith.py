@@ -61,7 +61,7 @@ from triage.platforms.common import (
     task_type,
 )
 from triage.platforms.origins import Credential
-from triage.platforms.outcomes import PlatformStatus, outcome, truncated_by
+from triage.platforms.outcomes import OUTCOME_KEY, PlatformStatus, outcome, truncated_by
 from triage.platforms.pages import display_url
 from triage.platforms.retry import Retrying, fetch_json
 
@@ -283,7 +283,7 @@ def _run(run: Mapping[str, Any], ctx: Context) -> Item:
         "metadata": dict(metadata),
     }
     meta = {k: v for k, v in meta.items() if v is not None and v != [] and v != {}}
-    meta["platform_outcome"] = _outcome(run)
+    meta[OUTCOME_KEY] = _outcome(run)
     return make_item(
         ctx=ctx,
         id=run_id,

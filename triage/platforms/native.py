@@ -28,6 +28,9 @@ Choices made here:
 - Every unknown top-level key goes into ``meta``. When ``meta`` already has that key, the
   top-level value is stored under ``"_" + key`` (more underscores while that is taken),
   so neither value is lost.
+- ``meta.platform_outcome`` (the producer's own verdict, in the shape the other readers
+  store: ``{"status": …, "reason": …}``) is kept exactly as given, like the rest of
+  ``meta``; the ``platform`` check reads a value it does not know as ``unknown``.
 - Content is never shortened.
 """
 

@@ -55,7 +55,7 @@ from triage.platforms.common import (
     task_type,
 )
 from triage.platforms.openclaw_store import agent_name, store_entry, store_meta
-from triage.platforms.outcomes import PlatformStatus, outcome, stopped_at_length
+from triage.platforms.outcomes import OUTCOME_KEY, PlatformStatus, outcome, stopped_at_length
 from triage.platforms.values import (
     from_iso,
     from_ms,
@@ -263,7 +263,7 @@ def _item(turn: _Turn, session: Session, ctx: Context, tree: bool) -> Iterator[E
         meta["error_message"] = error_message
     if not assistants:
         meta["no_reply"] = True
-    meta["platform_outcome"] = _stop_outcome(meta["stop_reason"], meta.get("error_message"))
+    meta[OUTCOME_KEY] = _stop_outcome(meta["stop_reason"], meta.get("error_message"))
     meta.update(store_meta(session.store, session.store_key))
     try:
         yield make_item(

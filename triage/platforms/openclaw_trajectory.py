@@ -54,7 +54,7 @@ from triage.platforms.common import (
 )
 from triage.platforms.openclaw import Entry, Session, turn_items
 from triage.platforms.openclaw_store import agent_from_key
-from triage.platforms.outcomes import PlatformStatus, joined, outcome
+from triage.platforms.outcomes import OUTCOME_KEY, PlatformStatus, joined, outcome
 from triage.platforms.values import (
     from_iso,
     text_of,
@@ -227,7 +227,7 @@ def _run_item(
         "usage": pick("usage") or {},
         "compaction_count": pick("compactionCount"),
     }
-    meta["platform_outcome"] = _outcome(meta)
+    meta[OUTCOME_KEY] = _outcome(meta)
     if isinstance(started.get("messageChannel"), str):
         meta["channel"] = started["messageChannel"]
     agent = started.get("agentId")

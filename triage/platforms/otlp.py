@@ -54,7 +54,7 @@ from triage.platforms.common import (
 )
 from triage.platforms.otlp_content import content_of
 from triage.platforms.otlp_spans import AGENT, INFERENCE, TOOL, Span, read_spans
-from triage.platforms.outcomes import PlatformStatus, outcome, truncated_by
+from triage.platforms.outcomes import OUTCOME_KEY, PlatformStatus, outcome, truncated_by
 from triage.platforms.values import maybe_json, number
 
 __all__ = ["read_otlp"]
@@ -163,7 +163,7 @@ def _item(span: Span, ctx: Context, check: bool) -> Item:
         "finish_reasons": finish,
         "usage": usage,
         "evaluations": _evaluations([span, *below]),
-        "platform_outcome": _outcome(span, finish),
+        OUTCOME_KEY: _outcome(span, finish),
     }
     if span.status_message:
         meta["status_message"] = span.status_message

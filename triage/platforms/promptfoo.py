@@ -50,7 +50,7 @@ from triage.platforms.common import (
     reject,
     task_type,
 )
-from triage.platforms.outcomes import PlatformStatus, joined, outcome
+from triage.platforms.outcomes import OUTCOME_KEY, PlatformStatus, joined, outcome
 from triage.platforms.values import (
     as_json_text,
     from_iso,
@@ -203,7 +203,7 @@ def _item(
         "prompt_index": prompt_idx,
         "vars": variables,
     }
-    meta["platform_outcome"] = _outcome(meta)
+    meta[OUTCOME_KEY] = _outcome(meta)
     optional = {
         "description": record.get("description") or test_case.get("description"),
         "token_usage": response.get("tokenUsage") or record.get("tokenUsage"),
