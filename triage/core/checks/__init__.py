@@ -14,13 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from triage.core.checks.amounts import check_amounts
+from triage.core.checks.claims import check_claimed_success
+from triage.core.checks.links import check_links
+from triage.core.checks.personal_data import check_personal_data
+from triage.core.checks.placeholders import check_placeholders
 from triage.core.checks.platform import (
     OUTCOME_KEY,
     PlatformStatus,
     check_platform,
     platform_outcome,
 )
+from triage.core.checks.references import check_references
 from triage.core.checks.result import FAILED, PASSED, CheckResult
+from triage.core.checks.text import ItemText
 from triage.core.models import Item
 
 __all__ = [
@@ -65,5 +72,18 @@ DEFAULT_SETTINGS: Final = CheckSettings()
 
 
 def run_checks(item: Item, settings: CheckSettings = DEFAULT_SETTINGS) -> tuple[CheckResult, ...]:
-    """Every check's result on ``item``, in :data:`CHECKS` order."""
-    return (check_platform(item.meta),)
+    """Every check's result on ``item``, in :data:`CHECKS` order.
+
+    The checks share one set of bounded views of the item (:class:`ItemText`), each
+    built on first use, so what one check flattens the next reuses.
+    """
+    text = ItemText(item, settings.max_chars)
+    return (
+        check_platform(text.meta),
+        check_claimed_success(text),
+        check_references(text),
+        check_amounts(text),
+        check_personal_data(text, settings.link_domains),
+        check_links(text, settings.link_domains),
+        check_placeholders(text),
+    )

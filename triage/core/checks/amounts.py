@@ -1,0 +1,254 @@
+"""The ``amounts`` check: money amounts in the output that no tool call and no
+``meta.amount`` carries.
+
+Amounts in the output (its first ``max_chars``) are a number with a currency: a symbol
+before or after it (``$120``, ``€1.234,50``, ``£9.99``, ``120 €``), a three-letter
+code (``USD 40``, ``120.00 EUR``) or a currency word after it (``40 dollars``, ``12
+euros``, ``9 pounds``). ``$`` reads as USD, ``€`` as EUR, ``£`` as GBP, ``¥`` as JPY.
+Both ``1,234.50`` and ``1.234,50`` are read; a lone separator followed by three digits
+is a thousands separator (``€1.234`` is 1234).
+
+Reference amounts are gathered from every tool call's arguments and result: numbers
+(or numeric strings) under a money-ish key (``amount``, ``total``, ``price``,
+``refund``, ``value``, ``cost``, ``fee``, ``balance``, ``charge``, ``credit``,
+``paid``, ``due``, ``held``, ``deposit``, ``subtotal``; not counts, ids, rates or
+percentages such as ``total_items``), in the currency named by a ``currency`` key
+beside them, in minor units when the key ends in ``_cents`` or ``_minor``; and every
+money-formatted string (``"€120.00"``) anywhere in them. ``meta.amount`` is one too,
+in ``meta.currency``. A reference without a currency matches an output amount of any
+currency; otherwise the currencies must agree.
+
+The check fails when an output amount differs by more than half a cent from every
+reference amount; it passes when the output has no amounts or there is no reference
+amount to compare with (a reply quoting prices with no tool call behind it is left to
+other checks). It does not recompute totals, splits or differences: an output that
+says €32.50 is half of a €65.00 booking fails unless €32.50 itself appears somewhere.
+
+Example: the issue_refund call carries ``{"amount": 120, "currency": "EUR"}`` and the
+output says "I've refunded €125.00": fails with ``the output says €125.00; the
+issue_refund call says €120.00``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from triage.core.checks.result import FAILED, PASSED, CheckResult
+from triage.core.checks.text import ItemText, call_label, leaves
+
+__all__ = ["Money", "check_amounts", "money_in"]
+
+_SYMBOLS: Final = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_CODES: Final = (
+    "USD EUR GBP JPY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF INR CNY HKD SGD ZAR BRL MXN"
+)
+_WORDS: Final = {
+    "dollar": "USD",
+    "dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "yen": "JPY",
+}
+_SHOWN_SYMBOL: Final = {v: k for k, v in _SYMBOLS.items()}
+_MONEY_KEYS: Final = (
+    "amount",
+    "total",
+    "price",
+    "refund",
+    "value",
+    "cost",
+    "fee",
+    "balance",
+    "charge",
+    "credit",
+    "paid",
+    "due",
+    "held",
+    "deposit",
+)
+_NOT_MONEY: Final = (
+    "count",
+    "qty",
+    "quantity",
+    "items",
+    "_id",
+    "number",
+    "percent",
+    "pct",
+    "rate",
+    "ratio",
+    "hours",
+    "days",
+    "currency",
+)
+_CURRENCY_KEYS: Final = ("currency", "currency_code", "ccy")
+_NUMBER: Final = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_MONEY: Final = re.compile(
+    rf"(?P<sym>[$€£¥])\s?(?P<n1>{_NUMBER})(?!\d)"
+    rf"|(?<![\w.,])(?P<n2>{_NUMBER})\s?(?P<sym2>[€£¥$])"
+    rf"|\b(?P<code>{_CODES.replace(' ', '|')})\s?(?P<n3>{_NUMBER})(?!\d)"
+    rf"|(?<![\w.,])(?P<n4>{_NUMBER})\s?(?P<code2>{_CODES.replace(' ', '|')})\b"
+    rf"|(?<![\w.,])(?P<n5>{_NUMBER})\s(?P<word>(?i:dollars?|euros?|pounds?|yen))\b"
+)
+_PREFILTER: Final = re.compile(rf"[$€£¥]|{_CODES.replace(' ', '|')}|(?i:dollar|euro|pound|yen)")
+_MAX_AMOUNTS: Final = 100
+_MAX_REFERENCES: Final = 2_000
+_STRING_SCAN: Final = 2_000
+"""Characters of one tool string scanned for money-formatted amounts."""
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount and its currency (``None`` when nothing says which)."""
+
+    value: float
+    currency: str | None
+
+    def __str__(self) -> str:
+        symbol = _SHOWN_SYMBOL.get(self.currency or "")
+        if symbol:
+            return f"{symbol}{self.value:,.2f}"
+        if self.currency:
+            return f"{self.value:,.2f} {self.currency}"
+        return f"{self.value:,.2f}"
+
+
+def _parse_number(text: str) -> float | None:
+    """``1,234.50``, ``1.234,50``, ``1 234``, ``9.99`` as a number."""
+    text = text.replace("\u00a0", " ").replace("\u202f", " ").replace(" ", "")
+    last_dot, last_comma = text.rfind("."), text.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        decimal = "." if last_dot > last_comma else ","
+    elif last_dot >= 0 or last_comma >= 0:
+        sep = "." if last_dot >= 0 else ","
+        tail = len(text) - text.rfind(sep) - 1
+        decimal = sep if text.count(sep) == 1 and tail != 3 else ""
+    else:
+        decimal = ""
+    thousands = {".", ","} - {decimal}
+    for sep in thousands:
+        text = text.replace(sep, "")
+    if decimal:
+        text = text.replace(decimal, ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def money_in(text: str, limit: int = _MAX_AMOUNTS) -> list[tuple[Money, str]]:
+    """The money amounts written in ``text`` with the text that says each, in order."""
+    found: list[tuple[Money, str]] = []
+    if not _PREFILTER.search(text):
+        return found
+    for match in _MONEY.finditer(text):
+        groups = match.groupdict()
+        number = next(groups[n] for n in ("n1", "n2", "n3", "n4", "n5") if groups[n])
+        if groups["sym"] or groups["sym2"]:
+            currency = _SYMBOLS[groups["sym"] or groups["sym2"]]
+        elif groups["code"] or groups["code2"]:
+            currency = groups["code"] or groups["code2"]
+        else:
+            currency = _WORDS[groups["word"].lower()]
+        value = _parse_number(number)
+        if value is not None:
+            found.append((Money(value, currency), match.group().strip()))
+            if len(found) >= limit:
+                break
+    return found
+
+
+def _currency_of(parent: Mapping[Any, Any] | None) -> str | None:
+    if parent is None:
+        return None
+    for key in _CURRENCY_KEYS:
+        try:
+            raw = parent.get(key)
+        except Exception:  # a hostile mapping type
+            return None
+        if isinstance(raw, str) and raw.strip():
+            code = raw.strip()
+            return _SYMBOLS.get(code, code.upper()[:8])
+    return None
+
+
+def _money_key(key: str) -> bool:
+    low = key.lower()
+    return any(k in low for k in _MONEY_KEYS) and not any(k in low for k in _NOT_MONEY)
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(value) if -(10**15) < value < 10**15 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str) and 0 < len(value) <= 40:
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def references(text: ItemText) -> list[tuple[Money, str]]:
+    """Every reference amount and what carries it (``the issue_refund call``,
+    ``meta.amount``)."""
+    out: list[tuple[Money, str]] = []
+    meta_amount = _as_number(text.meta.get("amount"))
+    if meta_amount is not None:
+        out.append((Money(meta_amount, _currency_of(text.meta)), "meta.amount"))
+    for call in text.calls:
+        label = call_label(call)
+        for part in (call.arguments, call.result):
+            for key, scalar, parent in leaves(part):
+                if len(out) >= _MAX_REFERENCES:
+                    return out
+                if isinstance(scalar, str):
+                    for money, _ in money_in(scalar[:_STRING_SCAN], 20):
+                        out.append((money, label))
+                    if key is None or not _money_key(key):
+                        continue
+                elif key is None or not _money_key(key):
+                    continue
+                number = _as_number(scalar)
+                if number is None:
+                    continue
+                if key.lower().endswith(("_cents", "_minor")):
+                    number /= 100
+                out.append((Money(number, _currency_of(parent)), label))
+    return out
+
+
+def _matches(said: Money, ref: Money) -> bool:
+    if ref.currency is not None and said.currency is not None and ref.currency != said.currency:
+        return False
+    return abs(said.value - ref.value) <= 0.005 + 1e-9
+
+
+def check_amounts(text: ItemText) -> CheckResult:
+    """The ``amounts`` check on one item: see the module's docstring."""
+    said = money_in(text.output)
+    if not said:
+        return CheckResult("amounts", PASSED)
+    refs = references(text)
+    if not refs:
+        return CheckResult("amounts", PASSED)
+    for money, _ in said:
+        if any(_matches(money, ref) for ref, _ in refs):
+            continue
+        same = [r for r in refs if r[0].currency in (money.currency, None)] or refs
+        ref, where = min(same, key=lambda r: abs(r[0].value - money.value))
+        verb = "is" if where == "meta.amount" else "says"
+        shown = Money(ref.value, ref.currency or money.currency)
+        return CheckResult("amounts", FAILED, f"the output says {money}; {where} {verb} {shown}")
+    return CheckResult("amounts", PASSED)

@@ -1,0 +1,294 @@
+"""The ``claimed_success`` check: the output says an action was done while the tool call
+that does it failed or never happened.
+
+A claim is an English statement, in the output's first ``max_chars``, that an action is
+done, in one of these forms (the verbs are :data:`ACTIONS`' keys):
+
+- first person, past or perfect: "I refunded", "I've refunded", "we have just
+  cancelled", "I've gone ahead and booked", "we've updated your booking";
+- first person with a noun: "I've issued a refund", "we processed your refund", "I've
+  made the booking";
+- passive perfect: "has been refunded", "have now been cancelled", "is now booked";
+- a noun made so: "the refund has been issued", "your refund was processed", "the
+  cancellation is confirmed".
+
+Not claims: negations, questions and what is still to happen ("I haven't refunded",
+"I will refund", "we can refund", "could not refund", "I wasn't able to cancel", "once
+it has been refunded", "if the booking has been cancelled"), and plain past passives
+("your order was shipped", "your card was charged twice"), which report facts.
+
+Each action maps to tool-name stems (:data:`ACTIONS`): a call whose name, lower-cased,
+contains a stem does the action. The check fails on the first claim whose action has
+no such call ("no refund tool was called"), or whose every such call failed: marked
+``is_error``, or its result says so (a mapping with a non-empty ``error`` key,
+``status`` of error/failed/denied/declined/rejected, ``ok`` or ``success`` false, or a
+string starting with "error", "failed", "denied" and the like).
+
+When the item made no tool calls at all, the agent may not have had tools: only
+first-person claims count then, and none for task types in :data:`NON_ACTION_TASKS`
+(a summary saying "we cancelled 3 bookings" reports what others did).
+
+Example: the output says "Your order has been refunded" and the issue_refund call's
+result is ``{"error": "card expired"}``: fails with ``the output says "has been
+refunded"; the refund call (issue_refund) failed: card expired``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from triage.core.checks.result import FAILED, PASSED, CheckResult
+from triage.core.checks.text import ItemText, clip, leaves, tool_name
+from triage.core.models import ToolCall
+
+__all__ = ["ACTIONS", "NON_ACTION_TASKS", "check_claimed_success", "claims"]
+
+ACTIONS: Final[dict[str, tuple[str, ...]]] = {
+    "refund": ("refund",),
+    "cancel": ("cancel", "void"),
+    "book": ("book", "reserv"),
+    "reschedule": ("reschedul", "book", "reserv", "move", "update", "change", "modify"),
+    "send": ("send", "email", "mail", "message", "notify", "post", "sms", "reply", "ship"),
+    "deploy": ("deploy", "release", "rollout", "publish"),
+    "merge": ("merge", "pull_request"),
+    "charge": ("charge", "pay", "bill", "capture"),
+    "credit": ("credit", "refund", "adjust", "compensat"),
+    "void": ("void", "adjust", "cancel", "credit"),
+    "update": ("update", "edit", "change", "modify", "set", "save", "patch", "reschedul"),
+}
+"""Each action and the tool-name stems of the calls that do it."""
+
+_RESULT_WORDS: Final = re.compile(
+    r"(?i)\b(?:sent|emailed|mailed|delivered|queued|refunded|cancell?ed|booked|reserved|"
+    r"rescheduled|deployed|released|merged|charged|captured|credited|voided|updated)\b"
+)
+"""Words a successful result uses to say it did the action itself: a call named
+``create_return`` whose result says ``label: sent`` did the sending."""
+
+NON_ACTION_TASKS: Final = frozenset(
+    {"internal_summary", "summary", "summarization", "report", "translation", "qa"}
+)
+"""Task types that report rather than act: with no tool calls, their claims are left be."""
+
+# Past forms (as written) → action.
+_VERBS: Final = {
+    "refunded": "refund",
+    "cancelled": "cancel",
+    "canceled": "cancel",
+    "booked": "book",
+    "reserved": "book",
+    "rescheduled": "reschedule",
+    "moved": "reschedule",
+    "sent": "send",
+    "emailed": "send",
+    "mailed": "send",
+    "messaged": "send",
+    "deployed": "deploy",
+    "merged": "merge",
+    "charged": "charge",
+    "credited": "credit",
+    "voided": "void",
+    "updated": "update",
+}
+_RESULT_ACTION: Final = {
+    **_VERBS,
+    "delivered": "send",
+    "queued": "send",
+    "released": "deploy",
+    "captured": "charge",
+}
+# Nouns an action is done to, for "I've issued a refund" and "the refund has been issued".
+_NOUNS: Final = {
+    "refund": "refund",
+    "cancellation": "cancel",
+    "booking": "book",
+    "reservation": "book",
+    "credit": "credit",
+    "charge": "charge",
+    "deployment": "deploy",
+    "email": "send",
+    "e-mail": "send",
+}
+# Past forms a result may use for each action (cancelled for a void, refunded for a credit).
+_SAME: Final = {
+    "refund": {"refund"},
+    "cancel": {"cancel", "void"},
+    "book": {"book"},
+    "reschedule": {"reschedule", "book", "update"},
+    "send": {"send"},
+    "deploy": {"deploy"},
+    "merge": {"merge"},
+    "charge": {"charge"},
+    "credit": {"credit", "refund"},
+    "void": {"void", "cancel"},
+    "update": {"update", "reschedule"},
+}
+_OBJECTS_OF_UPDATE: Final = {
+    "booking": "reschedule",
+    "reservation": "reschedule",
+    "appointment": "reschedule",
+}
+_ADVERBS: Final = r"(?:\s+(?:just|now|already|also|successfully|fully|finally|gone\s+ahead\s+and))*"
+_VERB: Final = "|".join(_VERBS)
+_NOUN: Final = "|".join(re.escape(n) for n in _NOUNS)
+_DONE_BY_ME: Final = (
+    r"issued|processed|made|sent|arranged|submitted|initiated|created|placed|applied|raised"
+)
+_DONE: Final = rf"{_DONE_BY_ME}|completed|confirmed"
+_FIRST: Final = rf"\b(?:I|we|We)(?:'ve|’ve|\s+have|\s+had)?{_ADVERBS}\s+"
+_CLAIM: Final = re.compile(
+    rf"(?P<first>{_FIRST}(?P<v1>{_VERB})\b(?:\s+(?:your|the)\s+(?P<obj>\w+))?)"
+    rf"|(?P<firstnoun>{_FIRST}(?:{_DONE_BY_ME})\s+(?:a|an|the|your)(?:\s+(?:full|partial|new))?\s+(?P<n1>{_NOUN})\b)"
+    rf"|(?P<passive>\b(?:has|have)(?:\s+(?:now|already|also|successfully))*\s+been{_ADVERBS}\s+(?P<v2>{_VERB})\b"
+    rf"|\b(?:is|are)\s+now\s+(?P<v3>{_VERB})\b)"
+    rf"|(?P<nounmade>\b(?P<n2>{_NOUN})\s+(?:has\s+been|have\s+been|was|is)(?:\s+(?:now|already|also|successfully))*\s+(?:{_DONE})\b)",
+    re.IGNORECASE,
+)
+_PREFILTER: Final = re.compile(rf"(?i){_VERB}|{_NOUN}")
+# Words that make what follows them not yet done, within the clause before a claim.
+_HEDGE: Final = re.compile(
+    r"(?i)\b(?:if|once|when|whether|until|unless|after|before|will|would|should|could|"
+    r"may|might|must|can|cannot|not|never|no|hope|expect|soon\s+as|to\s+be|yet)\b|n't|\?"
+)
+_CLAUSE_BREAK: Final = re.compile(r"[.,!;:\n]|\b(?:and|but|so)\b")
+_FAILED_STATUS: Final = frozenset(
+    {"error", "errored", "failed", "failure", "denied", "declined", "rejected", "forbidden"}
+)
+_FAILED_TEXT: Final = re.compile(
+    r"(?i)^\s*(?:error|failed|failure|denied|exception|traceback|forbidden|unauthori[sz]ed)"
+    r"|permission denied|access denied|not allowed"
+)
+_MAX_CLAIMS: Final = 50
+
+
+def claims(text: ItemText) -> list[tuple[str, str, bool]]:
+    """``(action, the words that claim it, first person)`` for each claim in the output."""
+    out: list[tuple[str, str, bool]] = []
+    output = text.output
+    if not _PREFILTER.search(output):
+        return out
+    for match in _CLAIM.finditer(output):
+        if _hedged(output, match.start()):
+            continue
+        groups = match.groupdict()
+        verb = groups["v1"] or groups["v2"] or groups["v3"]
+        noun = groups["n1"] or groups["n2"]
+        if verb is not None:
+            action = _VERBS[verb.lower()]
+            obj = (groups["obj"] or "").lower()
+            if action == "update" and obj in _OBJECTS_OF_UPDATE:
+                action = _OBJECTS_OF_UPDATE[obj]
+        elif noun is not None:
+            action = _NOUNS[noun.lower()]
+        else:
+            continue
+        first = bool(groups["first"] or groups["firstnoun"])
+        out.append((action, clip(match.group().strip(), 80), first))
+        if len(out) >= _MAX_CLAIMS:
+            break
+    return out
+
+
+def _hedged(output: str, start: int) -> bool:
+    """Whether the clause before ``start`` makes the claim conditional or negated."""
+    window = output[max(0, start - 60) : start]
+    breaks = list(_CLAUSE_BREAK.finditer(window))
+    if breaks:
+        window = window[breaks[-1].end() :]
+    return _HEDGE.search(window) is not None
+
+
+def failure(call: ToolCall) -> str | None:
+    """Why ``call`` failed, in a few words (``""`` when it gives none), or ``None`` when
+    it did not fail."""
+    result = call.result
+    if isinstance(result, Mapping):
+        reason = _mapping_failure(result)
+        if reason is not None:
+            return reason
+    elif isinstance(result, str) and _FAILED_TEXT.search(result[:300]):
+        return clip(result, 80)
+    if call.is_error is True:
+        return _reason_text(result)
+    return None
+
+
+def _mapping_failure(result: Mapping[Any, Any]) -> str | None:
+    try:
+        error = result.get("error")
+        status = result.get("status")
+        ok = result.get("ok", result.get("success"))
+    except Exception:  # a hostile mapping type: no verdict from it
+        return None
+    if error not in (None, False, "", {}, []):
+        return _reason_text(error)
+    if isinstance(status, str) and status.strip().lower() in _FAILED_STATUS:
+        return _reason_text(result.get("message") or result.get("reason") or status)
+    if ok is False:
+        return _reason_text(result.get("message") or result.get("reason") or "")
+    return None
+
+
+def _reason_text(value: object) -> str:
+    if isinstance(value, str):
+        return clip(value, 80)
+    if isinstance(value, Mapping):
+        try:
+            inner = value.get("message") or value.get("reason") or value.get("code")
+        except Exception:  # a hostile mapping type
+            return ""
+        return clip(inner, 80) if isinstance(inner, str) else ""
+    return ""
+
+
+def _related(action: str, calls: tuple[ToolCall, ...]) -> list[ToolCall]:
+    stems = ACTIONS[action]
+    return [c for c in calls if any(s in tool_name(c).lower() for s in stems)]
+
+
+def _result_says(action: str, calls: tuple[ToolCall, ...]) -> bool:
+    """Whether a successful call's result says, in a word of the action, that it was
+    done (``{"label": "sent"}``, ``{"cancelled": true}``)."""
+    for call in calls:
+        if failure(call) is not None:
+            continue
+        for key, value, _ in leaves(call.result):
+            words = [key] if value is True and key else []
+            if isinstance(value, str):
+                words.append(value[:200])
+            for word in words:
+                match = _RESULT_WORDS.search(word)
+                if match and _RESULT_ACTION.get(match.group().lower()) in _SAME[action]:
+                    return True
+    return False
+
+
+def check_claimed_success(text: ItemText) -> CheckResult:
+    """The ``claimed_success`` check on one item: see the module's docstring."""
+    found = claims(text)
+    if not found:
+        return CheckResult("claimed_success", PASSED)
+    calls = text.calls
+    if not calls:
+        if text.task_type in NON_ACTION_TASKS:
+            return CheckResult("claimed_success", PASSED)
+        found = [c for c in found if c[2]]
+    for action, words, _ in found:
+        related = _related(action, calls)
+        if not related and _result_says(action, calls):
+            continue
+        if not related:
+            return CheckResult(
+                "claimed_success",
+                FAILED,
+                f'the output says "{words}"; no {action} tool was called',
+            )
+        reasons = [failure(c) for c in related]
+        if all(r is not None for r in reasons):
+            last = related[-1]
+            why = reasons[-1]
+            said = f'the output says "{words}"; the {action} call ({tool_name(last)}) failed'
+            return CheckResult("claimed_success", FAILED, f"{said}: {why}" if why else said)
+    return CheckResult("claimed_success", PASSED)

@@ -1,0 +1,185 @@
+"""The ``references`` check: order, booking, invoice, ticket or account references in the
+output that nothing the item was given contains.
+
+A reference in the output (its first ``max_chars``) is one of:
+
+- a code: two to six capital letters, then dash-joined groups, at least one with a
+  digit and three characters or more after the letters: ``LL-44153``,
+  ``ORD-2024-0091``, ``INV-88123``, ``BK-4TWWX``, ``CC-210``;
+- a hash and three or more digits: ``#10423``;
+- a keyword (order, booking, reservation, invoice, ticket, account, case, reference,
+  ref, confirmation, gift card; optionally followed by ``no.``, ``number``, ``id``,
+  ``#`` or ``:``) and a value of three or more letters, digits and dashes with at
+  least one digit: ``order 10423``, ``booking ABC123``, ``ticket no. 5531``,
+  ``account 4471-22``.
+
+Each is compared, upper-cased and without ``#``, dashes, dots, slashes or
+underscores, against the request (input and transcript) and every tool call's
+arguments and result treated the same way; it must appear there as a whole token (a
+plain number may also stand at the end of a code: ``order 44153`` is found in
+``LL-44153``). The check fails on the first references found nowhere, naming the most
+similar reference that was seen, when one is close enough.
+
+It does not flag plain numbers (amounts, times, quantities, years: ``ticket 2026`` is
+read as a year), technical names shaped like codes (``UTF-8``, ``SHA-256``,
+``ISO-8601``, ``GPT-4o``), lower-case codes, or a reference the request mentions but
+the output gets subtly wrong in a way that is still present elsewhere (two orders in
+the request, the output naming the other one).
+
+Example: the request and the lookup_order call say ``LL-44135``, the output says
+``LL-44153``: fails with ``the output says LL-44153; the request says LL-44135``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from triage.core.checks.result import FAILED, PASSED, CheckResult
+from triage.core.checks.text import ItemText, clip
+
+__all__ = ["check_references", "output_references"]
+
+_TECHNICAL: Final = frozenset(
+    "UTF ISO SHA RFC CVE GPT HTTP TLS SSL IPV MD AES RSA PEP ECMA IEEE COVID USB HDMI MP "
+    "WCAG PCI GDPR ES TS CSS HTML CSV API".split()
+)
+"""Code prefixes of standards and technical names, never an order or a booking."""
+_KEYWORDS: Final = (
+    r"order|booking|reservation|invoice|ticket|account|case|reference|ref|confirmation"
+    r"|gift[ -]card"
+)
+_CODE: Final = r"[A-Z]{2,6}(?:-[A-Z0-9]+)+"
+_FIND: Final = re.compile(
+    rf"(?<![\w-])(?P<code>{_CODE})(?![\w-])"
+    r"|(?<![\w&#])(?P<hash>#\d{3,})(?!\w)"
+    rf"|\b(?i:{_KEYWORDS})(?i:\s+(?:no\.?|number|num|id|#|:))?\s*:?\s*#?"
+    r"(?P<value>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,30})(?![\w-])"
+)
+_SEPARATORS: Final = re.compile(r"[-_#./]")
+_MAX_REFS: Final = 50
+_SHOWN: Final = 2
+
+
+def _normal(ref: str) -> str:
+    return _SEPARATORS.sub("", ref.upper())
+
+
+def _code_ok(code: str) -> bool:
+    """Whether a code-shaped string is a reference rather than a technical name."""
+    prefix, _, rest = code.partition("-")
+    body = rest.replace("-", "")
+    return prefix not in _TECHNICAL and len(body) >= 3 and any(c.isdigit() for c in body)
+
+
+def _is_reference(match: re.Match[str]) -> str | None:
+    """The reference text of ``match`` as written, or ``None`` when it is not one."""
+    code = match.group("code")
+    if code is not None:
+        return code if _code_ok(code) else None
+    ref = match.group("hash") or match.group("value")
+    if ref is None:
+        return None
+    digits = ref.lstrip("#")
+    if digits.isdigit() and len(digits) == 4 and 1900 <= int(digits) <= 2100:
+        return None  # a year
+    if _CODE_ONLY.fullmatch(ref) and not _code_ok(ref):
+        return None
+    return ref
+
+
+_CODE_ONLY: Final = re.compile(_CODE)
+
+
+def output_references(output: str) -> list[str]:
+    """The references in ``output`` as written, each once (by normal form), in order."""
+    seen: set[str] = set()
+    refs: list[str] = []
+    for match in _FIND.finditer(output):
+        ref = _is_reference(match)
+        if ref is None:
+            continue
+        key = _normal(ref)
+        if key not in seen:
+            seen.add(key)
+            refs.append(ref)
+            if len(refs) >= _MAX_REFS:
+                break
+    return refs
+
+
+_TOKEN: Final = re.compile(r"[A-Z0-9]+")
+
+
+def _present(key: str, compact: str) -> bool:
+    """Whether ``key`` is a whole token of ``compact``; a number may end a code."""
+    start = compact.find(key)
+    numeric = key.isdigit()
+    while start >= 0:
+        before = compact[start - 1] if start else " "
+        end = start + len(key)
+        after = compact[end] if end < len(compact) else " "
+        if not after.isalnum() and (not before.isalnum() or (numeric and not before.isdigit())):
+            return True
+        start = compact.find(key, start + 1)
+    return False
+
+
+_CANDIDATE: Final = re.compile(r"(?<![\w-])#?(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,30}(?![\w-])")
+_MAX_CANDIDATES: Final = 2_000
+
+
+def _nearest(ref: str, text: ItemText) -> tuple[str, list[str]] | None:
+    """The seen token most like ``ref`` (a reference or any token with a digit) and
+    every place it was seen, when one is close enough."""
+    from rapidfuzz import fuzz  # imported here: only a failing item needs it
+
+    key = _normal(ref)
+    best: tuple[float, str, str] | None = None
+    where_seen: dict[str, list[str]] = {}
+    budget = _MAX_CANDIDATES
+    for where, segment in text.segments:
+        for match in _CANDIDATE.finditer(segment):
+            budget -= 1
+            if budget < 0:
+                break
+            seen = match.group()
+            norm = _normal(seen)
+            if norm == key:
+                continue
+            score = fuzz.ratio(key, norm)
+            if score < 70:
+                continue
+            places = where_seen.setdefault(norm, [])
+            if where not in places:
+                places.append(where)
+            if best is None or score > best[0]:
+                best = (score, seen, norm)
+    if best is None:
+        return None
+    return best[1], where_seen[best[2]]
+
+
+def check_references(text: ItemText) -> CheckResult:
+    """The ``references`` check on one item: see the module's docstring."""
+    refs = output_references(text.output)
+    if not refs:
+        return CheckResult("references", PASSED)
+    compact = _SEPARATORS.sub("", text.haystack.upper())
+    missing = [r for r in refs if not _present(_normal(r), compact)]
+    if not missing:
+        return CheckResult("references", PASSED)
+    first = missing[0]
+    said = f"the output says {clip(first, 40)}"
+    near = _nearest(first, text)
+    if near is not None:
+        seen, places = near
+        verb = "says" if len(places) == 1 else "say"
+        said += f"; {' and '.join(places[:3])} {verb} {clip(seen, 40)}"
+    else:
+        said += ", which is in neither the request nor the tool calls"
+    if len(missing) > 1:
+        others = ", ".join(clip(r, 40) for r in missing[1 : 1 + _SHOWN])
+        more = ", …" if len(missing) > 1 + _SHOWN else ""
+        said += f" (also not found: {others}{more})"
+    return CheckResult("references", FAILED, said)

@@ -1,0 +1,204 @@
+"""Bounded views of one item's text, shared by the content checks.
+
+An item's fields are untrusted: the output may be 10 MB, a tool result may be a JSON
+value nested thousands of levels deep or hold numbers too long to print. Every view
+here is cut so that the work per item is bounded by :attr:`CheckSettings.max_chars`
+whatever the item holds:
+
+- :attr:`ItemText.output`: the output, cut to ``max_chars``.
+- :attr:`ItemText.request`: the input and the transcript's turns, cut to ``max_chars``
+  in total: what the customer (or whoever asked) said.
+- :attr:`ItemText.segments`: the request, then each tool call's arguments and result
+  flattened to text, each labelled with where it came from ("the request", "the
+  issue_refund call"); at most ``2 * max_chars`` characters in all.
+- :attr:`ItemText.haystack`: those segments joined: the evidence an output's facts
+  may come from.
+
+Flattening visits at most :data:`MAX_NODES` JSON values and :data:`MAX_DEPTH` levels;
+keys are kept (``order_id: LL-42732``) so a reference under a key is still found. Views
+are built on first use, so a check that finds nothing to verify costs only its own scan
+of the output.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from itertools import islice
+from typing import Any, Final
+
+from triage.core.models import Item, ToolCall
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "REQUEST_LABEL",
+    "ItemText",
+    "call_label",
+    "clip",
+    "leaves",
+    "scalar_text",
+]
+
+MAX_DEPTH: Final = 32
+"""Levels of nesting followed inside one tool call's arguments or result."""
+MAX_NODES: Final = 5_000
+"""JSON values visited inside one tool call's arguments or result."""
+REQUEST_LABEL: Final = "the request"
+"""How evidence names the input and the transcript."""
+_QUOTE_LIMIT: Final = 80
+
+
+def clip(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis: how a fragment
+    of untrusted text is quoted in evidence."""
+    flat = " ".join(text[: limit * 4].split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def call_label(call: ToolCall) -> str:
+    """How evidence names a tool call: ``the issue_refund call``."""
+    return f"the {tool_name(call)} call"
+
+
+def tool_name(call: ToolCall) -> str:
+    """The call's name, cut short; ``tool`` when it has none usable."""
+    name = call.name if isinstance(call.name, str) else ""
+    return clip(name, 60) or "tool"
+
+
+def scalar_text(value: object) -> str | None:
+    """A JSON scalar as text, or ``None`` for anything else (and for numbers too long to
+    print, which Python refuses to turn into text)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return str(value) if -(10**30) < value < 10**30 else None
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    return None
+
+
+def leaves(value: Any) -> Iterator[tuple[str | None, Any, Mapping[Any, Any] | None]]:
+    """Every scalar inside ``value`` as ``(key, scalar, the mapping holding it)``; keys are
+    ``None`` inside lists and at the top. Visits at most :data:`MAX_NODES` values and
+    :data:`MAX_DEPTH` levels, depth first, in order; never raises on odd types."""
+    stack: list[tuple[Any, str | None, Mapping[Any, Any] | None, int]] = [(value, None, None, 0)]
+    # Count values as they are queued, so a wide node cannot queue more than the budget.
+    room = MAX_NODES - 1
+    while stack:
+        node, key, parent, depth = stack.pop()
+        if isinstance(node, Mapping):
+            if depth >= MAX_DEPTH or room <= 0:
+                continue
+            try:
+                pairs = list(islice(node.items(), room))
+            except Exception:  # a hostile mapping type: nothing to read
+                continue
+            room -= len(pairs)
+            for k, v in reversed(pairs):
+                stack.append((v, k if isinstance(k, str) else None, node, depth + 1))
+        elif isinstance(node, list | tuple):
+            if depth >= MAX_DEPTH or room <= 0:
+                continue
+            children = node[:room]
+            room -= len(children)
+            for v in reversed(children):
+                stack.append((v, None, None, depth + 1))
+        else:
+            yield key, node, parent
+
+
+def flatten(value: Any, budget: int) -> str:
+    """``value``'s keys and scalars as text (``key: value`` lines), at most ``budget``
+    characters."""
+    parts: list[str] = []
+    used = 0
+    for key, scalar, _ in leaves(value):
+        text = scalar_text(scalar)
+        if text is None:
+            continue
+        piece = f"{key}: {text}" if key else text
+        if used + len(piece) >= budget:
+            parts.append(piece[: max(0, budget - used)])
+            break
+        parts.append(piece)
+        used += len(piece) + 1
+    return "\n".join(parts)
+
+
+class ItemText:
+    """The bounded views of one item the checks read; each is built once, on first use."""
+
+    def __init__(self, item: Item, max_chars: int) -> None:
+        self.item = item
+        """The item looked at."""
+        self.max_chars = max(1, max_chars)
+        """Characters of any one text looked at."""
+
+    @cached_property
+    def output(self) -> str:
+        """The output, cut to ``max_chars``."""
+        out = self.item.output
+        return out[: self.max_chars] if isinstance(out, str) else ""
+
+    @cached_property
+    def task_type(self) -> str:
+        """The task type, or ``""`` when it is not text."""
+        task = self.item.task_type
+        return task if isinstance(task, str) else ""
+
+    @cached_property
+    def meta(self) -> Mapping[str, Any]:
+        """The item's ``meta``, or an empty mapping when it is not one."""
+        meta = self.item.meta
+        return meta if isinstance(meta, Mapping) else {}
+
+    @cached_property
+    def calls(self) -> tuple[ToolCall, ...]:
+        """The tool calls (at most 1,000), leaving out anything that is not one."""
+        calls = self.item.tool_calls
+        if not isinstance(calls, tuple | list):
+            return ()
+        return tuple(c for c in calls[:1000] if isinstance(c, ToolCall))
+
+    @cached_property
+    def request(self) -> str:
+        """The input and the transcript's turns, ``max_chars`` in total."""
+        budget = self.max_chars
+        parts: list[str] = []
+        texts: list[object] = [self.item.input]
+        turns = self.item.transcript
+        if isinstance(turns, tuple | list):
+            texts.extend(getattr(t, "content", None) for t in turns[:10_000])
+        for text in texts:
+            if budget <= 0:
+                break
+            if isinstance(text, str) and text:
+                parts.append(text[:budget])
+                budget -= len(parts[-1]) + 1
+        return "\n".join(parts)
+
+    @cached_property
+    def segments(self) -> tuple[tuple[str, str], ...]:
+        """``(where, text)``: the request, then each tool call's arguments and result."""
+        budget = 2 * self.max_chars
+        out = [(REQUEST_LABEL, self.request)]
+        budget -= len(self.request)
+        for call in self.calls:
+            if budget <= 0:
+                break
+            args = flatten(call.arguments, budget)
+            result = flatten(call.result, max(0, budget - len(args)))
+            text = f"{args}\n{result}"
+            out.append((call_label(call), text))
+            budget -= len(text) + 1
+        return tuple(out)
+
+    @cached_property
+    def haystack(self) -> str:
+        """Every segment's text joined: where an output's facts may come from."""
+        return "\n".join(text for _, text in self.segments)
