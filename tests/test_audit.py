@@ -17,6 +17,7 @@ from triage.storage.audit_verify import AuditCheck
 from triage.storage.modes import Modes
 from triage.storage.reviews import Reviews
 from triage.storage.store import Store
+from triage.storage.tables import audit_t
 
 KEY_A = "a3" + "".join(f"{n:02x}" for n in range(31))
 KEY_B = "".join(f"{255 - n:02x}" for n in range(32))
@@ -50,7 +51,7 @@ def kinds(check: AuditCheck) -> list[str]:
 
 
 def entries(store: Store) -> list[Any]:
-    table = audit.audit_table
+    table = audit_t
     with store.engine.connect() as conn:
         return list(conn.execute(table.select().order_by(table.c.seq)))
 
@@ -103,7 +104,7 @@ def test_an_appended_entry_with_a_recomputed_plain_hash_is_forged(store: Store) 
     }  # fmt: skip
     digest = audit.entry_hash(last.hash, **forged)
     with store.engine.begin() as conn:
-        conn.execute(audit.audit_table.insert().values(**forged, prev_hash=last.hash, hash=digest))
+        conn.execute(audit_t.insert().values(**forged, prev_hash=last.hash, hash=digest))
     check = store.verify_audit()
     assert [(p.kind, p.seq) for p in check.problems] == [("forged", 5)]
     sql(store, "update audit_head set seq = 5, hash = :h", h=digest)

@@ -44,10 +44,9 @@ PROGRAMMING_ERRORS = {
     ("triage.learn.stats_math", "wilson_interval", ValueError): (
         "counts come from the database; more failures than reviews is a caller's bug"
     ),
-    ("triage.platforms.detect", "read_file_source", ValueError): (
+    ("triage.platforms.lines", "check_read_sizes", ValueError): (
         "batch sizes and byte limits are set by code ([limits] is validated as config)"
     ),
-    ("triage.platforms.jsonl", "read_jsonl", ValueError): "as above, for one JSONL file",
     ("triage.platforms.lines", "split_lines", ValueError): "as above, the record limit",
     ("triage.platforms.registry", "adapters", TypeError): (
         "a platform module declaring itself wrongly is a bug in that module"

@@ -341,7 +341,7 @@ def test_regex_errors(text: str, column: int, fragment: str) -> None:
         ("meta[true]", 6, "text or a whole number"),
         ('b"bytes" == output', 1, "only text, numbers"),
         ("output == 1j", 11, "only text, numbers"),
-        ("output.lower", 1, "output has no fields; only meta and stats do"),
+        ("output.lower", 1, "output has no fields; only meta, stats and check do"),
         ("output.lower()", 1, "unknown function 'output.lower'"),
         ("upper(output)", 1, "unknown function 'upper'"),
         ("lenn(output)", 1, "did you mean 'len'?"),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from triage.core.checks import run_checks
 from triage.core.models import Item, Lane, Novelty, ToolCall
 from triage.core.signals import SIGNALS, compute_signals
 from triage.rules import RuleSet, check_rules, load_rules
@@ -65,6 +66,7 @@ def signals(
         novelty=Novelty(score=novelty, is_novel=is_novel),
         model_is_new=model_is_new,
         history=history,
+        checks=run_checks(item),
     )
 
 

@@ -62,6 +62,7 @@ def render_explanation(ex: Explanation) -> Group:
                 f"{one_line(k, 40)} = {_value(v)}" for k, v in reason.matched.items()
             )
             lines.append(Text(f"      matched: {matched}", style="dim"))
+    lines.extend(_check_lines(ex))
     lines.append(_novelty_line(ex))
     lines.append(Text(f"audit sample: {'yes' if d.audit_sample else 'no'}"))
     version = f"rules: {d.rules_version}"
@@ -78,6 +79,30 @@ def render_explanation(ex: Explanation) -> Group:
     else:
         lines.append(Text("verdict: none yet"))
     return Group(*lines)
+
+
+def _check_lines(ex: Explanation) -> list[Text]:
+    checks = ex.decision.checks
+    if not checks:
+        return [Text("checks: none run (decided before automated checks existed)", style="dim")]
+    failed = [c for c in checks if c.failed]
+    head = Text("checks: ")
+    if failed:
+        head.append(f"{len(failed)} failed", style="bold red")
+        head.append(f", {len(checks) - len(failed)} passed")
+    else:
+        head.append(f"all {len(checks)} passed")
+    lines = [head]
+    for check in failed:
+        row = Text("  ✗ ", style="red")
+        row.append(check.name, style="bold")
+        row.append(f" ({check.status})  " if check.status != "failed" else "  ")
+        row.append(one_line(check.evidence, 200))
+        lines.append(row)
+    if failed:
+        passed = ", ".join(c.name for c in checks if not c.failed)
+        lines.append(Text(f"  passed: {passed}", style="dim"))
+    return lines
 
 
 def _novelty_line(ex: Explanation) -> Text:

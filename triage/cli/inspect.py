@@ -128,7 +128,8 @@ def _queue_table(entries: list[Any], width: int) -> Any:
 @click.pass_context
 def explain(ctx: click.Context, item_ref: str, as_json: bool) -> None:
     """Why the item ID sits in its lane: every matching rule with the values that
-    matched, novelty and the nearest past item, audit sample, rule set version."""
+    matched, the automated checks with their evidence, novelty and the nearest past
+    item, audit sample, rule set version."""
     with workspace(ctx, write=False) as ws:
         ex = ws.explain(item_ref)
     if as_json:
@@ -167,6 +168,7 @@ def _explanation_json(ex: Any) -> dict[str, Any]:
             "nearest_item": nearest,
         },
         "audit_sample": d.audit_sample,
+        "checks": [check.as_json() for check in d.checks],
         "rules_version": d.rules_version,
         "rules_commit": d.rules_commit,
         "decisions": ex.decisions,

@@ -10,7 +10,10 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from triage.core.checks.result import CheckResult
 
 from triage.errors import InvalidInput
 
@@ -129,6 +132,9 @@ class ReasonKind(enum.StrEnum):
     """The item was picked as an audit sample of ``pass`` and sent to ``scan``."""
     DEFAULT_LANE = "default_lane"
     """No rule matched: the rule set's default lane applied."""
+    CHECK = "check"
+    """The rules chose ``pass`` but an automated check failed: ``pass`` needs every
+    check to pass, so the item went to ``scan``."""
 
     def __str__(self) -> str:
         return self.value
@@ -138,6 +144,7 @@ _LABEL = {
     ReasonKind.ESCALATION: "escalated",
     ReasonKind.AUDIT_SAMPLE: "audit sample",
     ReasonKind.DEFAULT_LANE: "default lane",
+    ReasonKind.CHECK: "failed checks",
 }
 AUDIT_SAMPLE_WHY = "audit sample: a share of pass items is checked to measure escapes"
 
@@ -219,6 +226,14 @@ class Decision:
     """The lane the rules chose before an audit sample lifted ``pass`` to ``scan``."""
     risk: float = 0.0
     """Ordering key within a lane: higher is reviewed first."""
+    checks: tuple[CheckResult, ...] = ()
+    """Every automated check's result on the item when it was triaged (none for
+    decisions stored before checks existed)."""
+
+    @property
+    def failed_checks(self) -> tuple[CheckResult, ...]:
+        """The checks the item failed."""
+        return tuple(result for result in self.checks if result.failed)
 
     @property
     def lead(self) -> Reason:

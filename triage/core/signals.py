@@ -7,9 +7,10 @@ mapping a compiled condition is evaluated against.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from triage.core.checks import CheckResult
 from triage.core.models import Item, Novelty
 
 SIGNALS: dict[str, str] = {
@@ -39,6 +40,10 @@ SIGNALS: dict[str, str] = {
     "(missing keys are null)",
     "stats": "this task type's review history: stats.reviewed, stats.failures, "
     "stats.failure_rate (null before any review)",
+    "check": 'each automated check\'s result: check.references, check.amounts, ... is "passed" '
+    'or "failed" (check.platform also "errored", "truncated" or "unknown")',
+    "failed_checks": "names of the automated checks the item failed (list of text; test with "
+    '`"amounts" in failed_checks` or `failed_checks != []`)',
 }
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -54,8 +59,10 @@ def compute_signals(
     model_age_days: float | None = None,
     history: int = 0,
     stats: Mapping[str, Any] | None = None,
+    checks: Sequence[CheckResult] = (),
 ) -> dict[str, Any]:
-    """Every value in :data:`SIGNALS` for ``item``."""
+    """Every value in :data:`SIGNALS` for ``item``; ``checks`` are its automated checks'
+    results (see :func:`triage.core.checks.run_checks`)."""
     created = item.created_at
     return {
         "id": item.id,
@@ -81,4 +88,6 @@ def compute_signals(
         "model_age_days": model_age_days,
         "meta": item.meta,
         "stats": stats if stats is not None else EMPTY_STATS,
+        "check": {result.name: result.status for result in checks},
+        "failed_checks": [result.name for result in checks if result.failed],
     }

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from triage.core.checks import CheckResult
 from triage.core.models import Item, Lane, Novelty, ReviewFact
 from triage.errors import InvalidInput
 from triage.rules import Rule, RuleSet
@@ -116,11 +117,12 @@ class Sample:
     items: dict[int, Item]
     history: History
     lane_minutes: Mapping[str, float]
-    signals: dict[tuple[float, float], dict[tuple[str, str], _Signals]] = field(
+    signals: dict[tuple[float, float, tuple[str, ...]], dict[tuple[str, str], _Signals]] = field(
         default_factory=dict, repr=False
     )
-    """Each item's signals, per (novelty threshold, new-model days): the only settings
-    they depend on. Rules differ from draft to draft; signals are computed once."""
+    """Each item's signals, per (novelty threshold, new-model days, link domains): the
+    only settings they depend on. Rules differ from draft to draft; signals are computed
+    once."""
 
     @property
     def days(self) -> int:
@@ -134,13 +136,13 @@ class _SampleTriager(Triager):
     def __init__(self, rules: RuleSet, sample: Sample) -> None:
         super().__init__(rules, sample.history)
         settings = rules.settings
-        key = (settings.novelty_threshold, settings.new_model_days)
+        key = (settings.novelty_threshold, settings.new_model_days, settings.link_domains)
         self._cache = sample.signals.setdefault(key, {})
 
-    def _signals(self, item: Item) -> _Signals:
+    def _signals(self, item: Item, checks: tuple[CheckResult, ...]) -> _Signals:
         found = self._cache.get(item.key)
         if found is None:
-            found = self._cache[item.key] = super()._signals(item)
+            found = self._cache[item.key] = super()._signals(item, checks)
         return found
 
 

@@ -35,12 +35,16 @@ SETTINGS_KEYS: dict[str, type] = {
     "audit_rate": float,
     "novelty_threshold": float,
     "new_model_days": float,
+    "link_domains": list,
 }
 _RANGES: dict[str, tuple[float, float, str]] = {
     "audit_rate": (0.0, 1.0, "between 0 and 1 (a share: 0.05 is 5%)"),
     "novelty_threshold": (0.0, 100.0, "between 0 and 100"),
     "new_model_days": (0.0, math.inf, "0 or more"),
 }
+_DOMAIN = re.compile(
+    r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}"
+)
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
@@ -138,6 +142,10 @@ class FileCheck:
                 lane = self.lane(at, "default_lane", value)
                 if lane is not None:
                     values[key] = lane
+            elif key == "link_domains":
+                domains = self.domains(at, value)
+                if domains is not None:
+                    values[key] = domains
             elif not _is_number(value):
                 self.problem(at, f"{key} must be a number, not {_kind(value)}")
             else:
@@ -148,6 +156,29 @@ class FileCheck:
                     values[key] = float(value)
         if state.settings_at == f"{self.rel}:{line}":
             state.settings = RuleSettings(**values)
+
+    def domains(self, line: int, value: Any) -> tuple[str, ...] | None:
+        """``link_domains``: a list of domain names, kept lower-case without a leading
+        ``www.`` or dot."""
+        if not isinstance(value, list):
+            self.problem(
+                line,
+                f'link_domains must be a list of domains (["example.com"]), not {_kind(value)}',
+            )
+            return None
+        out: list[str] = []
+        for entry in value:
+            name = (
+                entry.strip().lower().removeprefix("www.").strip(".")
+                if isinstance(entry, str)
+                else ""
+            )
+            if not _DOMAIN.fullmatch(name):
+                shown = entry if isinstance(entry, str) else _kind(entry)
+                self.problem(line, f"link_domains: {shown!r} is not a domain name (example.com)")
+                return None
+            out.append(name)
+        return tuple(dict.fromkeys(out))
 
     def lane(self, line: int, key: str, value: Any) -> Lane | None:
         if not isinstance(value, str):

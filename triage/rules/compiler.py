@@ -16,6 +16,7 @@ from triage.rules.names import (
     call_with,
     getter,
     path_text,
+    unknown_check,
     unknown_function,
     unknown_name,
 )
@@ -106,15 +107,19 @@ class Compiler:
             what = self.source.segment(node.value)
             raise self.error(
                 node,
-                f"{what} has no fields; only meta and stats do (e.g. meta.{node.attr})",
+                f"{what} has no fields; only meta, stats and check do (e.g. meta.{node.attr})",
             )
         root, keys = base.path
+        if root == "check" and not keys and (problem := unknown_check(node.attr)):
+            raise self.error(node, problem)
         return self._path(root, (*keys, node.attr))
 
     def subscript(self, node: ast.Subscript) -> Value:
         key = self._key(node.slice)
         base = self.raw(node.value)
         if base.path is not None:
+            if base.path == ("check", ()) and (problem := unknown_check(key)):
+                raise self.error(node, problem)
             return self._path(base.path[0], (*base.path[1], key))
         inner = base.fn
 

@@ -25,6 +25,9 @@ class RuleSettings:
     """Novelty (0-100 similarity to the nearest past input) below this is novel."""
     new_model_days: float = 3.0
     """For how many days after an agent switches model its outputs count as from a new model."""
+    link_domains: tuple[str, ...] = ()
+    """Domains (and their subdomains) the ``links`` check accepts in any output, besides
+    those in the item's own input and tool results."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 
+from triage.core.checks import CHECKS
 from triage.core.signals import SIGNALS
 from triage.rules import values as v
 from triage.rules.values import Evaluator, Signals
@@ -18,8 +19,9 @@ from triage.rules.values import Evaluator, Signals
 ALIASES: dict[str, Any] = {"true": True, "false": False, "null": None}
 """Lower-case spellings accepted for Python's ``True``, ``False`` and ``None``."""
 
-FIELDED = ("meta", "stats")
-"""The signals whose fields can be reached with a dot: ``meta.amount``, ``stats.reviewed``."""
+FIELDED = ("meta", "stats", "check")
+"""The signals whose fields can be reached with a dot: ``meta.amount``, ``stats.reviewed``,
+``check.references``."""
 
 
 def required_values(node: ast.expr) -> dict[str, frozenset[str]]:
@@ -126,6 +128,16 @@ def unknown_name(name: str) -> str:
         f"unknown name {name!r}; item metadata is under meta (meta.{name}), "
         "and rules/README.md lists every name"
     )
+
+
+def unknown_check(name: object) -> str | None:
+    """The message for ``check.<name>`` naming no check (``None`` when it names one)."""
+    if name in CHECKS:
+        return None
+    known = ", ".join(CHECKS)
+    guess = _closest(name, list(CHECKS)) if isinstance(name, str) else None
+    hint = f" (did you mean {guess!r}?)" if guess is not None else ""
+    return f"unknown check {name!r}{hint}; checks: {known}"
 
 
 def unknown_function(name: str) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.core.checks import CheckResult, CheckSettings, run_checks
 from triage.core.models import Decision, Item, Lane, Novelty, Reason, ReasonKind
 from triage.core.novelty import NoveltyIndex
 from triage.core.signals import compute_signals
@@ -89,12 +90,15 @@ class Triager:
         self.rules = rules
         self.history = history
         history.novelty.threshold = rules.settings.novelty_threshold
+        self.check_settings = CheckSettings(link_domains=frozenset(rules.settings.link_domains))
 
     def signals(self, item: Item) -> dict[str, Any]:
         """The values every rule condition is evaluated against, for ``item``."""
-        return self._signals(item)[1]
+        return self._signals(item, run_checks(item, self.check_settings))[1]
 
-    def _signals(self, item: Item) -> tuple[Novelty, dict[str, Any]]:
+    def _signals(
+        self, item: Item, checks: tuple[CheckResult, ...]
+    ) -> tuple[Novelty, dict[str, Any]]:
         created = item.created_at.timestamp()
         ref = f"{item.source}:{item.id}"
         history = self.history
@@ -108,11 +112,15 @@ class Triager:
             model_age_days=history.models.age_days(item.agent, item.model, created),
             history=history.novelty.history(item.agent, item.task_type, created),
             stats=history.stats(item.task_type),
+            checks=checks,
         )
 
     def decide(self, item: Item) -> Decision:
-        """The lane for ``item`` and why."""
-        novelty, signals = self._signals(item)
+        """The lane for ``item`` and why. ``pass`` also needs every automated check to
+        pass: when the rules chose it and a check failed, the item goes to ``scan``
+        with a reason naming the checks (whatever the rules say)."""
+        checks = run_checks(item, self.check_settings)
+        novelty, signals = self._signals(item, checks)
         settings = self.rules.settings
         reasons = tuple(
             Reason(
@@ -130,6 +138,10 @@ class Triager:
             rule_lane = max((r.lane for r in effective), key=lambda lane: lane.severity)
         else:
             rule_lane = settings.default_lane
+        failed = [result.name for result in checks if result.failed]
+        if rule_lane is Lane.PASS and failed:
+            floor = Reason(None, Lane.SCAN, _floor_why(failed), kind=ReasonKind.CHECK)
+            reasons, rule_lane = (*reasons, floor), Lane.SCAN
         lane = rule_lane
         sample = False
         if lane is Lane.PASS and audit_fraction(item.source, item.id) < settings.audit_rate:
@@ -149,4 +161,10 @@ class Triager:
             default_lane=not effective,
             rule_lane=rule_lane if sample else None,
             risk=round(risk, 3),
+            checks=checks,
         )
+
+
+def _floor_why(failed: list[str]) -> str:
+    names = ", ".join(failed)
+    return f"failed automated checks ({names}): pass needs every check to pass"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from triage.core.checks.result import CheckResult
 from triage.core.jsonio import dumps_sorted, loads
 from triage.core.models import (
     Decision,
@@ -216,6 +217,9 @@ def decision_row_values(item_pk: int, decision: Decision, at: datetime) -> dict[
         "rules_version": decision.rules_version,
         "rules_commit": decision.rules_commit,
         "decided_at": at,
+        "checks": [
+            {"name": c.name, "status": c.status, "evidence": c.evidence} for c in decision.checks
+        ],
     }
 
 
@@ -231,6 +235,17 @@ def decision_from_row(row: Any) -> Decision:
         default_lane=row.default_lane,
         rule_lane=Lane(row.rule_lane) if row.rule_lane else None,
         risk=row.risk,
+        checks=_checks_from_json(getattr(row, "checks", None)),
+    )
+
+
+def _checks_from_json(stored: Any) -> tuple[CheckResult, ...]:
+    if not isinstance(stored, list):
+        return ()
+    return tuple(
+        CheckResult(str(c.get("name", "")), str(c.get("status", "")), str(c.get("evidence", "")))
+        for c in stored
+        if isinstance(c, dict)
     )
 
 

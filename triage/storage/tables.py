@@ -88,6 +88,9 @@ class DecisionRow(SQLModel, table=True):
     rules_version: str
     rules_commit: str | None = None
     decided_at: datetime = _ts(nullable=False)
+    checks: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    """``[{name, status, evidence}]``: every automated check's result (``NULL`` on
+    decisions made before checks existed)."""
 
 
 class VerdictRow(SQLModel, table=True):

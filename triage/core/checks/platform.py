@@ -68,8 +68,9 @@ def read_outcome(meta: Mapping[str, Any]) -> tuple[PlatformStatus, str]:
     stored = meta.get(OUTCOME_KEY)
     if not isinstance(stored, Mapping):
         return PlatformStatus.UNKNOWN, ""
+    value = stored.get("status")
     try:
-        status = PlatformStatus(stored.get("status"))
+        status = PlatformStatus(value) if isinstance(value, str) else PlatformStatus.UNKNOWN
     except ValueError:
         return PlatformStatus.UNKNOWN, ""
     reason = stored.get("reason")

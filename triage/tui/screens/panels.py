@@ -14,6 +14,7 @@ from triage.core.models import FailureMode, Item, Outcome
 from triage.core.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
+    from triage.core.checks import CheckResult
     from triage.service.review import Sitting
     from triage.service.workspace import Explanation
 
@@ -88,12 +89,34 @@ def why(ex: Explanation) -> Text:
         text.append("  " + one_line(reason.why, 300) + "\n")
         for key, value in reason.matched.items():
             text.append(f"    {one_line(key, 40)} = {_value(value)}\n", style="dim")
+    text.append_text(_checks(d.checks))
     n = d.novelty
     text.append("\nnovelty ", style="bold")
     text.append(f"{n.score:.0f}/100 similar", style="")
     text.append(" — novel\n" if n.is_novel else " — familiar\n", style="bold" if n.is_novel else "")
     version = d.rules_version + (f" (git {d.rules_commit})" if d.rules_commit else "")
     text.append(f"rules {version}", style="dim")
+    return text
+
+
+def _checks(checks: tuple[CheckResult, ...]) -> Text:
+    """The automated checks: each failed one with its evidence, then the passed ones."""
+    text = Text("\nchecks ", style="bold")
+    if not checks:
+        text.append("none run (decided before automated checks existed)\n", style="dim")
+        return text
+    failed = [c for c in checks if c.failed]
+    if not failed:
+        text.append(f"all {len(checks)} passed\n", style="green")
+        return text
+    text.append(f"{len(failed)} failed", style="bold red")
+    text.append(f", {len(checks) - len(failed)} passed\n")
+    for check in failed:
+        text.append("✗ ", style="bold red")
+        text.append(check.name, style="bold")
+        if check.status != "failed":
+            text.append(f" ({check.status})", style="dim")
+        text.append("\n  " + one_line(check.evidence, 300) + "\n")
     return text
 
 
