@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from triage.service.audit import AuditCheck
     from triage.service.failure_model import FailureModel
     from triage.service.learning import Learning
+    from triage.service.verdict_import import ImportReport
     from triage.service.writeback import PushReport
 
 
@@ -354,6 +355,19 @@ class Workspace:
             self.store.escalate(pk, decision, reviewer=reviewer, note=note)
         self._send_back(record, item)
         return record, created
+
+    def import_verdicts(
+        self, path: Path, *, source: str | None = None, reviewer: str | None = None
+    ) -> ImportReport:
+        """Import past verdicts from a CSV or JSON Lines file (see
+        :mod:`triage.service.verdict_import`): idempotent, written in whole batches,
+        every bad line reported with its number and skipped. ``source`` restricts id
+        lookup to that source; ``reviewer`` (default: the configured one) stands in
+        for lines without one. A file that cannot be read raises
+        :class:`~triage.errors.SourceError` before anything is written."""
+        from triage.service.verdict_import import import_verdicts
+
+        return import_verdicts(self, path, source=source, reviewer=reviewer or self.config.reviewer)
 
     def _send_back(self, record: VerdictRecord, item: Item) -> None:
         """Queue the verdict for the platform the item came from, when its source

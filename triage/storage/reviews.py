@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -29,6 +31,7 @@ from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul, refuse_nul_in, visible_nul, visible_nul_json
 from triage.storage.tables import (
+    decisions_t,
     items_t,
     modes_t,
     verdict_modes_t,
@@ -51,6 +54,32 @@ UNCHECKED = Unchecked.UNCHECKED
 Expect = int | None | Unchecked
 """What a writer saw: the pk of the verdict in force, ``None`` for none, or
 :data:`UNCHECKED`."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewVerdict:
+    """One verdict for :meth:`Reviews.record_many` (an imported past label)."""
+
+    item_pk: int
+    reviewer: str
+    outcome: Outcome
+    key: str
+    """Idempotency key: a verdict whose key is stored already is not written again."""
+    modes: tuple[str, ...] = ()
+    note: str = ""
+    recorded_at: datetime | None = None
+    """When the verdict was given (``None``: now); its audit entry is dated when it
+    is written."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """An item as a verdict names it: where it is stored and what it is."""
+
+    pk: int
+    source: str
+    item_id: str
+    task_type: str
 
 
 class Reviews:
@@ -100,20 +129,20 @@ class Reviews:
         note = visible_nul(note)
         key = key or uuid.uuid4().hex
         stamp = now()
-        values = {
-            "key": key,
-            "item_pk": item_pk,
-            "reviewer": reviewer,
-            "outcome": outcome.value,
-            "note": note,
-            "checklist": visible_nul_json(checklist or {}),
-            "seconds": round(float(seconds), 1),
-            "lane": Lane(lane).value if lane else None,
-            "rules_version": rules_version,
-            "decision_pk": decision_pk,
-            "supersedes": supersedes,
-            "recorded_at": stamp,
-        }
+        values = _row_values(
+            key=key,
+            item_pk=item_pk,
+            reviewer=reviewer,
+            outcome=outcome,
+            note=note,
+            checklist=checklist,
+            seconds=seconds,
+            lane=lane,
+            rules_version=rules_version,
+            decision_pk=decision_pk,
+            supersedes=supersedes,
+            recorded_at=stamp,
+        )
         try:
             with writing(self.engine) as conn:
                 ref = conn.execute(
@@ -131,36 +160,8 @@ class Reviews:
                 if values["decision_pk"] is None:
                     # The decision the reviewer saw: the item's current one.
                     values["decision_pk"] = ref.decision_pk
-                pk = conn.execute(
-                    insert(verdicts_t).returning(verdicts_t.c.pk), values
-                ).scalar_one()
-                if modes:
-                    conn.execute(
-                        insert(verdict_modes_t),
-                        [{"verdict_pk": pk, "mode_id": m} for m in dict.fromkeys(modes)],
-                    )
-                in_force = conn.execute(_in_force().where(verdicts_t.c.item_pk == item_pk)).first()
-                conn.execute(
-                    update(items_t)
-                    .where(items_t.c.pk == item_pk)
-                    .values(verdict=in_force.outcome if in_force else None)
-                )
-                audit.append(
-                    conn,
-                    actor=reviewer,
-                    action="verdict.undo" if outcome is UNDO else "verdict.record",
-                    subject=f"{ref.source}:{ref.item_id}",
-                    payload={
-                        "verdict": pk,
-                        "outcome": outcome.value,
-                        "modes": list(modes),
-                        "note": note,
-                        "supersedes": supersedes,
-                        "rules_version": rules_version,
-                    },
-                    at=stamp,
-                    row=("verdict", pk),
-                )
+                _write_verdict(conn, values, modes, f"{ref.source}:{ref.item_id}", at=stamp)
+                _refresh_in_force(conn, [item_pk])
         except (IntegrityError, _Recorded):
             existing = self.by_key(key)
             if existing is None:
@@ -169,6 +170,104 @@ class Reviews:
         found = self.by_key(key)
         assert found is not None
         return found
+
+    def record_many(self, verdicts: Sequence[NewVerdict]) -> list[VerdictRecord]:
+        """Store many verdicts in one transaction, each with its failure-mode links and
+        its audit entry (written as :meth:`record` writes one): all are committed, or
+        none is. A verdict whose key is stored already is skipped, so a batch retried
+        after a crash writes only what is missing. Each verdict takes the lane, rules
+        version and decision of its item's current decision. Returns the records
+        written, in the order given.
+
+        A NUL in a reviewer, a mode id or a key raises
+        :class:`~triage.errors.InvalidInput` before anything is written; one in a
+        note is stored as ``␀``. An item pk that names no item raises
+        :class:`~triage.errors.NotFound` (nothing is written)."""
+        for draft in verdicts:
+            refuse_nul(draft.reviewer, "reviewer name")
+            refuse_nul_in(draft.modes, "failure mode id")
+            refuse_nul(draft.key, "verdict key")
+        if not verdicts:
+            return []
+        try:
+            return self._record_many(verdicts)
+        except IntegrityError:
+            # Another writer stored some of these keys meanwhile: once more, skipping them.
+            return self._record_many(verdicts)
+
+    def _record_many(self, verdicts: Sequence[NewVerdict]) -> list[VerdictRecord]:
+        stamp = now()
+        pks = sorted({draft.item_pk for draft in verdicts})
+        written: list[VerdictRecord] = []
+        with writing(self.engine) as conn:
+            refs = {
+                row.pk: row
+                for start in range(0, len(pks), 900)
+                for row in conn.execute(
+                    select(
+                        items_t.c.pk, items_t.c.source, items_t.c.item_id,
+                        items_t.c.decision_pk, decisions_t.c.lane, decisions_t.c.rules_version,
+                    )
+                    .outerjoin(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
+                    .where(items_t.c.pk.in_(pks[start : start + 900]))
+                    .with_for_update(of=items_t)
+                )
+            }  # fmt: skip
+            missing = [pk for pk in pks if pk not in refs]
+            if missing:
+                raise NotFound(f"no item with key {missing[0]}")
+            stored = _stored_keys(conn, [draft.key for draft in verdicts])
+            for draft in verdicts:
+                if draft.key in stored:
+                    continue
+                stored.add(draft.key)
+                ref = refs[draft.item_pk]
+                at = utc(draft.recorded_at) if draft.recorded_at is not None else stamp
+                values = _row_values(
+                    key=draft.key,
+                    item_pk=draft.item_pk,
+                    reviewer=draft.reviewer,
+                    outcome=Outcome(draft.outcome),
+                    note=visible_nul(draft.note),
+                    checklist=None,
+                    seconds=0.0,
+                    lane=ref.lane,
+                    rules_version=ref.rules_version,
+                    decision_pk=ref.decision_pk,
+                    supersedes=None,
+                    recorded_at=at,
+                )
+                subject = f"{ref.source}:{ref.item_id}"
+                extra = {"recorded_at": at.isoformat(), "imported": True}
+                pk = _write_verdict(conn, values, draft.modes, subject, at=stamp, extra=extra)
+                written.append(_record_of(pk, values, draft.modes))
+            _refresh_in_force(conn, sorted({record.item_pk for record in written}))
+        return written
+
+    def stored_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are keys of stored verdicts."""
+        with self.engine.connect() as conn:
+            return _stored_keys(conn, keys)
+
+    def item_refs(
+        self, ids: Sequence[str], *, source: str | None = None
+    ) -> dict[str, list[ItemRef]]:
+        """Per id of ``ids``, the items of that id (of ``source`` only, when given), in
+        every source that has one; an id no item has is left out. An id with a NUL
+        names nothing."""
+        wanted = sorted({i for i in ids if not has_nul(i)})
+        out: dict[str, list[ItemRef]] = {}
+        cols = (items_t.c.pk, items_t.c.source, items_t.c.item_id, items_t.c.task_type)
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 900):
+                stmt = select(*cols).where(items_t.c.item_id.in_(wanted[start : start + 900]))
+                if source is not None:
+                    stmt = stmt.where(items_t.c.source == source)
+                for row in conn.execute(stmt.order_by(items_t.c.source)):
+                    out.setdefault(row.item_id, []).append(
+                        ItemRef(row.pk, row.source, row.item_id, row.task_type)
+                    )
+        return out
 
     def check_expected(self, item_pk: int, expect: int | None, ref: str) -> None:
         """Raise :class:`~triage.errors.ReviewedMeanwhile` now if the verdict in force
@@ -289,9 +388,121 @@ class Reviews:
         return found
 
 
+def _row_values(
+    *,
+    key: str,
+    item_pk: int,
+    reviewer: str,
+    outcome: Outcome,
+    note: str,
+    checklist: dict[str, Any] | None,
+    seconds: float,
+    lane: Lane | str | None,
+    rules_version: str | None,
+    decision_pk: int | None,
+    supersedes: int | None,
+    recorded_at: datetime,
+) -> dict[str, Any]:
+    """The verdict row to insert (``note`` already made NUL-free by the caller)."""
+    return {
+        "key": key,
+        "item_pk": item_pk,
+        "reviewer": reviewer,
+        "outcome": outcome.value,
+        "note": note,
+        "checklist": visible_nul_json(checklist or {}),
+        "seconds": round(float(seconds), 1),
+        "lane": Lane(lane).value if lane else None,
+        "rules_version": rules_version,
+        "decision_pk": decision_pk,
+        "supersedes": supersedes,
+        "recorded_at": recorded_at,
+    }
+
+
+def _write_verdict(
+    conn: Connection,
+    values: dict[str, Any],
+    modes: Sequence[str],
+    subject: str,
+    *,
+    at: datetime,
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Insert one verdict row, its failure-mode links and its audit entry (dated
+    ``at``, the moment it is written) in the caller's transaction; returns its pk.
+    The item's ``verdict`` column is left to :func:`_refresh_in_force`."""
+    pk = int(conn.execute(insert(verdicts_t).returning(verdicts_t.c.pk), values).scalar_one())
+    if modes:
+        conn.execute(
+            insert(verdict_modes_t),
+            [{"verdict_pk": pk, "mode_id": m} for m in dict.fromkeys(modes)],
+        )
+    audit.append(
+        conn,
+        actor=values["reviewer"],
+        action="verdict.undo" if values["outcome"] == UNDO else "verdict.record",
+        subject=subject,
+        payload={
+            "verdict": pk,
+            "outcome": values["outcome"],
+            "modes": list(modes),
+            "note": values["note"],
+            "supersedes": values["supersedes"],
+            "rules_version": values["rules_version"],
+            **(extra or {}),
+        },
+        at=at,
+        row=("verdict", pk),
+    )
+    return pk
+
+
+def _refresh_in_force(conn: Connection, item_pks: Sequence[int]) -> None:
+    """Point each item's ``verdict`` column at the outcome of its verdict in force."""
+    outcome = (
+        _in_force()
+        .where(verdicts_t.c.item_pk == items_t.c.pk)
+        .with_only_columns(verdicts_t.c.outcome)
+        .scalar_subquery()
+    )
+    for start in range(0, len(item_pks), 900):
+        chunk = list(item_pks[start : start + 900])
+        conn.execute(update(items_t).where(items_t.c.pk.in_(chunk)).values(verdict=outcome))
+
+
 class _Recorded(Exception):
     """Inside :meth:`Reviews.record`: this key is already stored (nothing to write).
     Control flow out of the write transaction only; it never leaves this module."""
+
+
+def _stored_keys(conn: Connection, keys: Sequence[str]) -> set[str]:
+    wanted = sorted({k for k in keys if not has_nul(k)})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found.update(
+            conn.execute(select(verdicts_t.c.key).where(verdicts_t.c.key.in_(chunk))).scalars()
+        )
+    return found
+
+
+def _record_of(pk: int, values: dict[str, Any], modes: Sequence[str]) -> VerdictRecord:
+    """The record of a row just written from ``values`` (no need to read it back)."""
+    return VerdictRecord(
+        pk=pk,
+        key=values["key"],
+        item_pk=values["item_pk"],
+        reviewer=values["reviewer"],
+        outcome=Outcome(values["outcome"]),
+        modes=tuple(sorted(dict.fromkeys(modes))),
+        note=values["note"],
+        seconds=values["seconds"],
+        lane=Lane(values["lane"]) if values["lane"] else None,
+        rules_version=values["rules_version"],
+        recorded_at=utc(values["recorded_at"]),
+        supersedes=values["supersedes"],
+    )
 
 
 def _check_expected(conn: Connection, item_pk: int, expect: int | None, ref: str) -> None:
