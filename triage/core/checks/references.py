@@ -13,12 +13,13 @@ A reference in the output (its first ``max_chars``) is one of:
   least one digit: ``order 10423``, ``booking ABC123``, ``ticket no. 5531``,
   ``account 4471-22``.
 
-Each is compared, upper-cased and without ``#``, dashes, dots, slashes or
-underscores, against the request (input and transcript) and every tool call's
-arguments and result treated the same way; it must appear there as a whole token (a
-plain number may also stand at the end of a code: ``order 44153`` is found in
-``LL-44153``). The check fails on the first references found nowhere, naming the most
-similar reference that was seen, when one is close enough.
+Each is compared, upper-cased and without ``#``, dashes, dots, slashes, underscores
+or a space between letters and digits, against the request (input and transcript)
+and every tool call's arguments and result treated the same way; it must appear
+there as a whole token (a plain number may also stand at the end of a code:
+``order 44153`` is found in ``LL-44153``). The check fails on the first references
+found nowhere, naming the most similar reference that was seen, when one is close
+enough.
 
 It does not flag plain numbers (amounts, times, quantities, years: ``ticket 2026`` is
 read as a year), technical names shaped like codes (``UTF-8``, ``SHA-256``,
@@ -50,11 +51,14 @@ _KEYWORDS: Final = (
     r"|gift[ -]card"
 )
 _CODE: Final = r"[A-Z]{2,6}(?:-[A-Z0-9]+)+"
-_FIND: Final = re.compile(
-    rf"(?<![\w-])(?P<code>{_CODE})(?![\w-])"
-    r"|(?<![\w&#])(?P<hash>#\d{3,})(?!\w)"
-    rf"|\b(?i:{_KEYWORDS})(?i:\s+(?:no\.?|number|num|id|#|:))?\s*:?\s*#?"
-    r"(?P<value>(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,30})(?![\w-])"
+# Three cheap scans rather than one pattern: each starts with a literal or a class of
+# capitals, which the regex engine skips to quickly; boundaries are tested by hand.
+_CODE_RE: Final = re.compile(_CODE)
+_HASH_RE: Final = re.compile(r"#\d{3,}")
+_KEYWORD_RE: Final = re.compile(rf"(?:{_KEYWORDS})")
+_VALUE_RE: Final = re.compile(
+    r"(?:\s+(?:no\.?|number|num|id|#|:))?\s*:?\s*#?"
+    r"((?=[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{2,30})(?![\w-])"
 )
 _SEPARATORS: Final = re.compile(r"[-_#./]")
 _MAX_REFS: Final = 50
@@ -62,7 +66,7 @@ _SHOWN: Final = 2
 
 
 def _normal(ref: str) -> str:
-    return _SEPARATORS.sub("", ref.upper())
+    return _SEPARATORS.sub("", ref.upper()) if not ref.isalnum() else ref.upper()
 
 
 def _code_ok(code: str) -> bool:
@@ -72,33 +76,54 @@ def _code_ok(code: str) -> bool:
     return prefix not in _TECHNICAL and len(body) >= 3 and any(c.isdigit() for c in body)
 
 
-def _is_reference(match: re.Match[str]) -> str | None:
-    """The reference text of ``match`` as written, or ``None`` when it is not one."""
-    code = match.group("code")
-    if code is not None:
-        return code if _code_ok(code) else None
-    ref = match.group("hash") or match.group("value")
-    if ref is None:
-        return None
+def _value_ok(ref: str) -> bool:
+    """Whether a keyword's value is a reference rather than a year or a technical name."""
     digits = ref.lstrip("#")
     if digits.isdigit() and len(digits) == 4 and 1900 <= int(digits) <= 2100:
-        return None  # a year
-    if _CODE_ONLY.fullmatch(ref) and not _code_ok(ref):
-        return None
-    return ref
+        return False  # a year
+    return not (_CODE_ONLY.fullmatch(ref.upper()) and not _code_ok(ref.upper()))
 
 
 _CODE_ONLY: Final = re.compile(_CODE)
 
 
-def output_references(output: str) -> list[str]:
-    """The references in ``output`` as written, each once (by normal form), in order."""
+def _glued(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is part of a longer word or code."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalnum() or before in "_-" or after.isalnum() or after in "_-"
+
+
+def output_references(output: str, low: str | None = None) -> list[str]:
+    """The references in ``output`` as written, each once (by normal form), in order
+    of where they stand; ``low`` is ``output`` lower-cased, when already at hand."""
+    found: list[tuple[int, str]] = []
+    for match in _CODE_RE.finditer(output):
+        start, end = match.span()
+        if not _glued(output, start, end) and _code_ok(match.group()):
+            found.append((start, match.group()))
+    for match in _HASH_RE.finditer(output):
+        start, end = match.span()
+        before = output[start - 1] if start else " "
+        after = output[end] if end < len(output) else " "
+        if not (before.isalnum() or before in "_&#" or after.isalnum() or after == "_"):
+            if _value_ok(match.group()):
+                found.append((start, match.group()))
+    low = output.lower() if low is None else low
+    for match in _KEYWORD_RE.finditer(low):
+        start, end = match.span()
+        if start and low[start - 1].isalnum():
+            continue
+        value = _VALUE_RE.match(low, end, end + 60)
+        if value is None:
+            continue
+        ref = output[value.start(1) : value.end(1)]
+        if _value_ok(ref):
+            found.append((value.start(1), ref))
+    found.sort()
     seen: set[str] = set()
     refs: list[str] = []
-    for match in _FIND.finditer(output):
-        ref = _is_reference(match)
-        if ref is None:
-            continue
+    for _, ref in found:
         key = _normal(ref)
         if key not in seen:
             seen.add(key)
@@ -108,7 +133,7 @@ def output_references(output: str) -> list[str]:
     return refs
 
 
-_TOKEN: Final = re.compile(r"[A-Z0-9]+")
+_LETTER_SPACE_DIGIT: Final = re.compile(r"(?<=[A-Z]) (?=\d)")
 
 
 def _present(key: str, compact: str) -> bool:
@@ -162,11 +187,16 @@ def _nearest(ref: str, text: ItemText) -> tuple[str, list[str]] | None:
 
 def check_references(text: ItemText) -> CheckResult:
     """The ``references`` check on one item: see the module's docstring."""
-    refs = output_references(text.output)
+    refs = output_references(text.output, text.lower)
     if not refs:
         return CheckResult("references", PASSED)
-    compact = _SEPARATORS.sub("", text.haystack.upper())
+    compact = text.haystack.upper()
+    for sep in "-_#./":
+        compact = compact.replace(sep, "")
     missing = [r for r in refs if not _present(_normal(r), compact)]
+    if missing:  # "LL 44135" is LL-44135 written with a space
+        joined = _LETTER_SPACE_DIGIT.sub("", compact)
+        missing = [r for r in missing if not _present(_normal(r), joined)]
     if not missing:
         return CheckResult("references", PASSED)
     first = missing[0]

@@ -9,13 +9,13 @@ whatever the item holds:
 - :attr:`ItemText.request`: the input and the transcript's turns, cut to ``max_chars``
   in total: what the customer (or whoever asked) said.
 - :attr:`ItemText.segments`: the request, then each tool call's arguments and result
-  flattened to text, each labelled with where it came from ("the request", "the
-  issue_refund call"); at most ``2 * max_chars`` characters in all.
+  flattened to text (their scalars, one a line), each labelled with where it came
+  from ("the request", "the issue_refund call"); at most ``2 * max_chars`` characters in all.
 - :attr:`ItemText.haystack`: those segments joined: the evidence an output's facts
   may come from.
 
 Flattening visits at most :data:`MAX_NODES` JSON values and :data:`MAX_DEPTH` levels;
-keys are kept (``order_id: LL-42732``) so a reference under a key is still found. Views
+Views
 are built on first use, so a check that finds nothing to verify costs only its own scan
 of the output.
 """
@@ -113,20 +113,18 @@ def leaves(value: Any) -> Iterator[tuple[str | None, Any, Mapping[Any, Any] | No
 
 
 def flatten(value: Any, budget: int) -> str:
-    """``value``'s keys and scalars as text (``key: value`` lines), at most ``budget``
-    characters."""
+    """``value``'s scalars as text, one a line, at most ``budget`` characters."""
     parts: list[str] = []
     used = 0
-    for key, scalar, _ in leaves(value):
-        text = scalar_text(scalar)
+    for _, scalar, _ in leaves(value):
+        text = scalar if type(scalar) is str else scalar_text(scalar)
         if text is None:
             continue
-        piece = f"{key}: {text}" if key else text
-        if used + len(piece) >= budget:
-            parts.append(piece[: max(0, budget - used)])
+        if used + len(text) >= budget:
+            parts.append(text[: max(0, budget - used)])
             break
-        parts.append(piece)
-        used += len(piece) + 1
+        parts.append(text)
+        used += len(text) + 1
     return "\n".join(parts)
 
 
@@ -144,6 +142,16 @@ class ItemText:
         """The output, cut to ``max_chars``."""
         out = self.item.output
         return out[: self.max_chars] if isinstance(out, str) else ""
+
+    @cached_property
+    def lower(self) -> str:
+        """:attr:`output` lower-cased, character for character (same length and indices),
+        for cheap case-blind searches."""
+        low = self.output.lower()
+        if len(low) == len(self.output):
+            return low
+        # A few characters lower-case to two ("İ"); keep those as they are.
+        return "".join(c if len(c.lower()) != 1 else c.lower() for c in self.output)
 
     @cached_property
     def task_type(self) -> str:
@@ -191,9 +199,7 @@ class ItemText:
         for call in self.calls:
             if budget <= 0:
                 break
-            args = flatten(call.arguments, budget)
-            result = flatten(call.result, max(0, budget - len(args)))
-            text = f"{args}\n{result}"
+            text = flatten((call.arguments, call.result), budget)
             out.append((call_label(call), text))
             budget -= len(text) + 1
         return tuple(out)
