@@ -84,6 +84,7 @@ def test_shipped_settings(shipped: RuleSet) -> None:
     assert shipped.settings.audit_rate == 0.05
     assert shipped.settings.novelty_threshold == 60
     assert shipped.settings.new_model_days == 3
+    assert shipped.settings.link_domains == ("lindenloom.com",)
 
 
 def test_every_rule_is_documented(shipped: RuleSet) -> None:
