@@ -7,7 +7,15 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 
-for name in ("rules_rate", "checks", "triage_day", "pull_http", "tui_startup", "tui_keys"):
+for name in (
+    "rules_rate",
+    "checks",
+    "triage_day",
+    "pull_http",
+    "tui_startup",
+    "tui_keys",
+    "verdict_import",
+):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")
     print()

@@ -289,26 +289,28 @@ def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_finishes(
 def test_a_batch_failing_inside_its_transaction_writes_nothing_of_it(
     ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from triage.storage import reviews
+    from triage.storage import audit, reviews
 
     monkeypatch.setattr(verdict_import, "BATCH", 3)
-    real = reviews._write_verdict
-    written = []
+    real = reviews.audit.append_many
+    calls = []
 
-    def fail_on_fifth(*args: object, **kwargs: object) -> int:
-        if len(written) == 4:
-            raise RuntimeError("disk gone")
-        written.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+    def fail_on_second(conn: object, entries: list[audit.Entry]) -> list[int]:
+        # A batch's entries are appended after its verdicts and links are in.
+        if entries[0].action == "verdict.record":
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("disk gone")
+        return real(conn, entries)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(reviews, "_write_verdict", fail_on_fifth)
+    monkeypatch.setattr(reviews.audit, "append_many", fail_on_second)
     rows = "".join(f"it-{n},fail,m-{n},,,\n" for n in range(1, 9))
     path = write(tmp_path / "labels.csv", "id,outcome,modes,note,reviewer,at\n" + rows)
     with pytest.raises(RuntimeError, match="disk gone"):
         ws.import_verdicts(path)
-    # The first batch whole, nothing of the second (its first verdict was written).
     assert count_rows(ws, "verdict") == 3 and count_rows(ws, "verdict_mode") == 3
-    assert ws.verify_audit().ok
+    check = ws.verify_audit()
+    assert check.ok and check.entries == 6 + 3  # the six modes made so far, three verdicts
 
 
 def count_rows(ws: Workspace, table: str) -> int:

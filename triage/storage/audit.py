@@ -27,6 +27,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -109,6 +111,22 @@ def head_mac(key: seal.AuditKey, head: Any) -> str:
 # -- writing ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One entry for :func:`append_many` (the arguments of :func:`append`)."""
+
+    actor: str
+    action: str
+    subject: str
+    payload: dict[str, Any]
+    at: datetime
+    row: tuple[str, int | str] | None = None
+    """The row the entry records, ``(table, key)`` (see :func:`append`)."""
+    row_hash: str | None = None
+    """That row's content hash, when the caller has read it in this transaction
+    (:mod:`~triage.storage.row_hashes`); otherwise it is read here."""
+
+
 def append(
     conn: Connection,
     *,
@@ -132,10 +150,22 @@ def append(
     :class:`~triage.errors.InvalidInput` before anything is written. The payload is
     kept exactly, NUL characters included: the column is JSON (PostgreSQL's
     ``json``, which stores ``\\u0000``; ``jsonb`` would refuse it)."""
-    refuse_nul(actor, "reviewer name")
-    refuse_nul(subject, "audit subject")
+    entry = Entry(actor=actor, action=action, subject=subject, payload=payload, at=at, row=row)
+    return append_many(conn, [entry])[0]
+
+
+def append_many(conn: Connection, entries: Sequence[Entry]) -> list[int]:
+    """Append ``entries`` in order inside the caller's transaction, as :func:`append`
+    appends one (same checks, same chain), with one bump of the head and one insert;
+    returns their sequence numbers."""
+    for entry in entries:
+        refuse_nul(entry.actor, "reviewer name")
+        refuse_nul(entry.subject, "audit subject")
+    if not entries:
+        return []
+    count = len(entries)
     bumped = conn.execute(
-        update(audit_head_t).where(audit_head_t.c.id == 1).values(seq=audit_head_t.c.seq + 1)
+        update(audit_head_t).where(audit_head_t.c.id == 1).values(seq=audit_head_t.c.seq + count)
     )
     if bumped.rowcount == 0:
         raise StorageError(
@@ -144,41 +174,45 @@ def append(
         )
     head = conn.execute(select(audit_head_t).where(audit_head_t.c.id == 1)).one()
     key = key_for(head)
-    before = dict(head._mapping, seq=head.seq - 1)
+    before = dict(head._mapping, seq=head.seq - count)
     if not hmac.compare_digest(head.mac or "", head_mac(key, _Fields(before))):
         raise StorageError(
             "the audit log's head does not match its seal (the log was cut short or "
             "reset), so nothing was recorded; `triage audit verify` says more"
         )
-    row_table, row_pk, content = None, None, None
-    if row is not None:
-        row_table = row[0]
-        row_pk = row[1] if isinstance(row[1], int) else None
-        content = row_hash(conn, row[0], row[1])
-    entry = _Fields(
-        {
-            "seq": head.seq,
-            "at": utc(at),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "payload": loads(dumps_sorted(payload)) if payload else {},
-            "row_table": row_table,
-            "row_pk": row_pk,
-            "row_hash": content,
-        }
-    )
-    digest = entry_mac(key, head.hash or GENESIS, entry)
-    conn.execute(
-        insert(audit_t).values(**entry.values, prev_hash=head.hash or GENESIS, hash=digest)
-    )
-    after = dict(head._mapping, hash=digest)
+    first = int(head.seq) - count + 1
+    prev = head.hash or GENESIS
+    rows = []
+    for seq, entry in enumerate(entries, start=first):
+        row_table, row_pk, content = None, None, None
+        if entry.row is not None:
+            row_table = entry.row[0]
+            row_pk = entry.row[1] if isinstance(entry.row[1], int) else None
+            content = entry.row_hash or row_hash(conn, entry.row[0], entry.row[1])
+        fields = _Fields(
+            {
+                "seq": seq,
+                "at": utc(entry.at),
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "payload": loads(dumps_sorted(entry.payload)) if entry.payload else {},
+                "row_table": row_table,
+                "row_pk": row_pk,
+                "row_hash": content,
+            }
+        )
+        digest = entry_mac(key, prev, fields)
+        rows.append({**fields.values, "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(insert(audit_t), rows)
+    after = dict(head._mapping, hash=prev)
     conn.execute(
         update(audit_head_t)
         .where(audit_head_t.c.id == 1)
-        .values(hash=digest, mac=head_mac(key, _Fields(after)))
+        .values(hash=prev, mac=head_mac(key, _Fields(after)))
     )
-    return int(head.seq)
+    return list(range(first, first + count))
 
 
 class _Fields:

@@ -20,16 +20,17 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from triage.core.models import DONE, FailureMode, Lane, ModeStatus, Outcome, VerdictRecord
 from triage.errors import NotFound, ReviewedMeanwhile
-from triage.storage import audit
+from triage.storage import audit, bulk
 from triage.storage.convert import now, utc
 from triage.storage.engine import writing
 from triage.storage.nul import has_nul, refuse_nul, refuse_nul_in, visible_nul, visible_nul_json
+from triage.storage.row_hashes import verdict_hash
 from triage.storage.tables import (
     decisions_t,
     items_t,
@@ -160,7 +161,8 @@ class Reviews:
                 if values["decision_pk"] is None:
                     # The decision the reviewer saw: the item's current one.
                     values["decision_pk"] = ref.decision_pk
-                _write_verdict(conn, values, modes, f"{ref.source}:{ref.item_id}", at=stamp)
+                write = _Write(values, tuple(modes), f"{ref.source}:{ref.item_id}")
+                _write_verdicts(conn, [write], at=stamp)
                 _refresh_in_force(conn, [item_pk])
         except (IntegrityError, _Recorded):
             existing = self.by_key(key)
@@ -198,7 +200,6 @@ class Reviews:
     def _record_many(self, verdicts: Sequence[NewVerdict]) -> list[VerdictRecord]:
         stamp = now()
         pks = sorted({draft.item_pk for draft in verdicts})
-        written: list[VerdictRecord] = []
         with writing(self.engine) as conn:
             refs = {
                 row.pk: row
@@ -217,6 +218,7 @@ class Reviews:
             if missing:
                 raise NotFound(f"no item with key {missing[0]}")
             stored = _stored_keys(conn, [draft.key for draft in verdicts])
+            writes: list[_Write] = []
             for draft in verdicts:
                 if draft.key in stored:
                     continue
@@ -239,9 +241,20 @@ class Reviews:
                 )
                 subject = f"{ref.source}:{ref.item_id}"
                 extra = {"recorded_at": at.isoformat(), "imported": True}
-                pk = _write_verdict(conn, values, draft.modes, subject, at=stamp, extra=extra)
-                written.append(_record_of(pk, values, draft.modes))
-            _refresh_in_force(conn, sorted({record.item_pk for record in written}))
+                writes.append(_Write(values, draft.modes, subject, extra))
+            if not writes:
+                return []
+            pks = _write_verdicts(conn, writes, at=stamp)
+            written = [_record_of(pk, w.values, w.modes) for pk, w in zip(pks, writes, strict=True)]
+            # Each item's newest verdict here is now its verdict in force: it is the
+            # newest row on the item and nothing can have undone it yet.
+            newest = {record.item_pk: record.outcome.value for record in written}
+            conn.execute(
+                update(items_t)
+                .where(items_t.c.pk == bindparam("b_pk"))
+                .values(verdict=bindparam("b_verdict")),
+                [{"b_pk": pk, "b_verdict": outcome} for pk, outcome in newest.items()],
+            )
         return written
 
     def stored_keys(self, keys: Sequence[str]) -> set[str]:
@@ -420,42 +433,69 @@ def _row_values(
     }
 
 
-def _write_verdict(
-    conn: Connection,
-    values: dict[str, Any],
-    modes: Sequence[str],
-    subject: str,
-    *,
-    at: datetime,
-    extra: dict[str, Any] | None = None,
-) -> int:
-    """Insert one verdict row, its failure-mode links and its audit entry (dated
-    ``at``, the moment it is written) in the caller's transaction; returns its pk.
-    The item's ``verdict`` column is left to :func:`_refresh_in_force`."""
-    pk = int(conn.execute(insert(verdicts_t).returning(verdicts_t.c.pk), values).scalar_one())
-    if modes:
-        conn.execute(
-            insert(verdict_modes_t),
-            [{"verdict_pk": pk, "mode_id": m} for m in dict.fromkeys(modes)],
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """A verdict row to write, its failure modes and what its audit entry says."""
+
+    values: dict[str, Any]
+    modes: tuple[str, ...]
+    subject: str
+    extra: dict[str, Any] | None = None
+    """Added to the audit entry's payload."""
+
+
+def _write_verdicts(conn: Connection, writes: Sequence[_Write], *, at: datetime) -> list[int]:
+    """Insert verdict rows, their failure-mode links and their audit entries (dated
+    ``at``, the moment they are written) in the caller's transaction; returns their
+    pks in order. Each entry carries its row's content hash as read back in this
+    transaction. The items' ``verdict`` column is left to :func:`_refresh_in_force`."""
+    pks = bulk.insert_with_keys(conn, verdicts_t, [w.values for w in writes])
+    links = [
+        {"verdict_pk": pk, "mode_id": m}
+        for pk, w in zip(pks, writes, strict=True)
+        for m in dict.fromkeys(w.modes)
+    ]
+    if links:
+        conn.execute(insert(verdict_modes_t), links)
+    hashes = _verdict_hashes(conn, pks)
+    entries = [
+        audit.Entry(
+            actor=w.values["reviewer"],
+            action="verdict.undo" if w.values["outcome"] == UNDO else "verdict.record",
+            subject=w.subject,
+            payload={
+                "verdict": pk,
+                "outcome": w.values["outcome"],
+                "modes": list(w.modes),
+                "note": w.values["note"],
+                "supersedes": w.values["supersedes"],
+                "rules_version": w.values["rules_version"],
+                **(w.extra or {}),
+            },
+            at=at,
+            row=("verdict", pk),
+            row_hash=hashes[pk],
         )
-    audit.append(
-        conn,
-        actor=values["reviewer"],
-        action="verdict.undo" if values["outcome"] == UNDO else "verdict.record",
-        subject=subject,
-        payload={
-            "verdict": pk,
-            "outcome": values["outcome"],
-            "modes": list(modes),
-            "note": values["note"],
-            "supersedes": values["supersedes"],
-            "rules_version": values["rules_version"],
-            **(extra or {}),
-        },
-        at=at,
-        row=("verdict", pk),
-    )
-    return pk
+        for pk, w in zip(pks, writes, strict=True)
+    ]
+    audit.append_many(conn, entries)
+    return pks
+
+
+def _verdict_hashes(conn: Connection, pks: Sequence[int]) -> dict[int, str]:
+    """The content hash of each verdict row of ``pks``, as stored in this transaction."""
+    out: dict[int, str] = {}
+    for start in range(0, len(pks), 900):
+        chunk = list(pks[start : start + 900])
+        modes: dict[int, list[str]] = {}
+        links = select(verdict_modes_t.c.verdict_pk, verdict_modes_t.c.mode_id).where(
+            verdict_modes_t.c.verdict_pk.in_(chunk)
+        )
+        for verdict_pk, mode_id in conn.execute(links):
+            modes.setdefault(verdict_pk, []).append(mode_id)
+        for row in conn.execute(select(verdicts_t).where(verdicts_t.c.pk.in_(chunk))):
+            out[row.pk] = verdict_hash(row, modes.get(row.pk, []))
+    return out
 
 
 def _refresh_in_force(conn: Connection, item_pks: Sequence[int]) -> None:
