@@ -446,13 +446,12 @@ class _Run:
         records = {record.key: record for record in self.ws.reviews.record_many(drafts)}
         self.report.imported += len(records)
         self.report.unchanged += len(fresh) - len(records)  # stored meanwhile by another
+        lifted = [ln for ln in fresh if ln.key in records and ln.label.outcome is Outcome.ESCALATE]
+        self.escalate(lifted)
         for line in fresh:
             record = records.get(line.key)
-            if record is None:
-                continue
-            if record.outcome is Outcome.ESCALATE:
-                self.escalate(line)
-            self.send_back(record, line.item)
+            if record is not None:
+                self.send_back(record, line.item)
 
     def resolve(self, labels: list[Label]) -> list[_Line]:
         """Find each label's item and derive its key; reject what cannot be."""
@@ -529,14 +528,19 @@ class _Run:
             return
         in_force = self.ws.reviews.current([line.item.pk]).get(line.item.pk)
         if in_force is not None and in_force.key == line.key:
-            self.escalate(line)
+            self.escalate([line])
 
-    def escalate(self, line: _Line) -> None:
-        decision = self.ws.store.decision(line.item.pk)
-        if decision is not None and not decision.escalated:
-            self.ws.store.escalate(
-                line.item.pk, decision, reviewer=line.reviewer, note=line.label.note
-            )
+    def escalate(self, lines: list[_Line]) -> None:
+        """Lift the items of escalations to ``deep`` (as a single escalation does, by
+        :meth:`Decision.escalate`), all in one write; an item lifted already stays."""
+        lifts = {}
+        for line in lines:
+            decision = self.ws.store.decision(line.item.pk)
+            if decision is not None and not decision.escalated:
+                lifts[line.item.pk] = decision.escalate(
+                    reviewer=line.reviewer, note=line.label.note
+                )
+        self.ws.store.record_decisions(list(lifts.items()))
 
     def send_back(self, record: VerdictRecord, item: ItemRef) -> None:
         source = self.ws.config.sources.get(item.source)
