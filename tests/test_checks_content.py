@@ -132,6 +132,91 @@ def test_without_tool_calls_a_reported_fact_is_no_claim() -> None:
     assert result("claimed_success", summary)[0] == "passed"
 
 
+FAILED_NOTE = ToolCall(
+    "update_order_note", {"order_id": "LL-49726", "gift": True}, "504 Gateway Timeout", True
+)
+
+
+@pytest.mark.parametrize(
+    ("output", "calls", "evidence"),
+    [
+        (
+            "Good news: your refund of €49.00 has been issued to your card.",
+            (ToolCall("issue_refund", {"amount": 49.0}, {"error": "card declined"}, True),),
+            'the output says "refund of €49.00 has been issued"; the refund call '
+            "(issue_refund) failed: card declined",
+        ),
+        (
+            "Done: your white-glove delivery and assembly (BK-7GM6A) is now Mon 23 Nov at "
+            "10:00 at our Amsterdam studio, as requested.",
+            (
+                ToolCall("find_slots", {"branch": "Amsterdam"}, {"free": ["Mon 23 Nov"]}),
+                ToolCall(
+                    "reschedule_booking", {"booking": "BK-7GM6A"}, "504 Gateway Timeout", True
+                ),
+            ),
+            'the output says "Done: your white-glove delivery and assembly (BK-7GM6A) is …"; '
+            "the reschedule_booking call failed: 504 Gateway Timeout",
+        ),
+        (
+            "Lovely. I've added a card saying 'Happy housewarming, love from Niamh' to order "
+            "LL-49726 and marked it as a gift, so there's no receipt or price in the box.",
+            (FAILED_NOTE,),
+            "the output says \"I've added a card saying 'Happy housewarming\"; the "
+            "update_order_note call failed: 504 Gateway Timeout",
+        ),
+        (
+            "All set! The gift note is on the order.",
+            (FAILED_NOTE,),
+            'the output says "All set"; the update_order_note call failed: 504 Gateway Timeout',
+        ),
+    ],
+)
+def test_a_completed_statement_after_a_failed_call_is_a_claim(
+    output: str, calls: tuple[ToolCall, ...], evidence: str
+) -> None:
+    assert result("claimed_success", item(output, calls=calls)) == ("failed", evidence)
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        "I'll add the gift note as soon as our system is back.",
+        "I haven't been able to add the note yet.",
+        "I could not add the card, sorry.",
+        "If the note has been added, you'll see it in your account.",
+        "I tried to add the card but our system timed out; I will try again.",
+        "Your parcel was shipped on Monday.",
+        "I've received your message.",
+    ],
+)
+def test_no_claim_in_hedges_and_facts_after_a_failed_call(output: str) -> None:
+    assert result("claimed_success", item(output, calls=(FAILED_NOTE,)))[0] == "passed"
+
+
+def test_a_retry_that_worked_is_success() -> None:
+    calls = (
+        ToolCall("reschedule_booking", {"booking": "BK-7GM6A"}, "504 Gateway Timeout", True),
+        ToolCall("reschedule_booking", {"booking": "BK-7GM6A"}, {"status": "ok"}),
+    )
+    done = "Done: your visit (BK-7GM6A) is now Mon 23 Nov at 10:00."
+    assert result("claimed_success", item(done, calls=calls))[0] == "passed"
+    refund = (
+        ToolCall("issue_refund", {"amount": 5}, {"error": "timeout"}, True),
+        ToolCall("issue_refund", {"amount": 5}, {"status": "succeeded"}),
+    )
+    assert result("claimed_success", item("I've refunded €5.00.", calls=refund))[0] == "passed"
+
+
+def test_a_claim_of_an_action_that_worked_is_not_the_failed_one() -> None:
+    calls = (
+        ToolCall("cancel_booking", {"booking": "BK-725U6"}, {"cancelled": True}),
+        ToolCall("issue_refund", {"amount": 60}, "ConnectionResetError", True),
+    )
+    it = item("I've cancelled your booking; the refund will follow shortly.", calls=calls)
+    assert result("claimed_success", it)[0] == "passed"
+
+
 # references
 
 
@@ -147,7 +232,7 @@ def test_references_with_nothing_near() -> None:
     it = item("Your ticket 5531 is open.", input="Help please")
     assert result("references", it) == (
         "failed",
-        "the output says 5531, which is in neither the request nor the tool calls",
+        "the output says 5531, which is in neither the request nor the tool results",
     )
 
 
@@ -155,9 +240,57 @@ def test_references_compare_normalised() -> None:
     it = item(
         "Order ll-44135 (#44135, order 44135) and ORD-2024-0091 are fine.",
         input="my order LL 44135",
-        calls=(ToolCall("find", {"ref": "ord20240091", "id": 44135}),),
+        calls=(ToolCall("find", {"id": 44135}, {"ref": "ord20240091"}),),
     )
     assert result("references", it)[0] == "passed"
+
+
+def test_a_reference_the_agent_wrote_itself_is_not_grounded() -> None:
+    calls = (
+        ToolCall("lookup_order", {"order_id": "LL-61319"}, {"total": 89.0, "currency": "GBP"}),
+        ToolCall("issue_refund", {"order_id": "LL-16319", "amount": 89.0}, {"status": "ok"}),
+    )
+    it = item(
+        "I've refunded £89.00 for order LL-16319.",
+        input="Order LL-61319 arrived late",
+        calls=calls,
+    )
+    assert result("references", it) == (
+        "failed",
+        "the output says LL-16319 (so does the issue_refund call); the request and the "
+        "lookup_order call say LL-61319",
+    )
+
+
+def test_a_reference_only_in_a_call_is_checked_too() -> None:
+    calls = (
+        ToolCall("lookup_order", {"order_id": "LL-45292"}, {"total": 649.0}),
+        ToolCall("request_approval", {"order_id": "LL-45922"}, {"ticket": "APR-2060"}),
+    )
+    it = item("I've passed it to billing (ref APR-2060).", input="Order LL-45292", calls=calls)
+    assert result("references", it) == (
+        "failed",
+        "the request_approval call says LL-45922; the request and the lookup_order call "
+        "say LL-45292",
+    )
+
+
+def test_references_grounded_by_results_and_the_request() -> None:
+    calls = (
+        ToolCall("lookup_order", {"order_id": "LL-44135"}, {"status": "delivered"}),
+        ToolCall("create_ticket", {"subject": "late", "sku": "SOR-DS-12"}, {"ticket": "TCK-5531"}),
+    )
+    it = item("Order LL-44135: I've opened ticket TCK-5531.", input="Order LL-44135?", calls=calls)
+    assert result("references", it)[0] == "passed"
+
+
+def test_the_agents_own_turns_ground_nothing() -> None:
+    said = (Turn("assistant", "Your order LL-99999 is on its way."), Turn("user", "LL-12345?"))
+    assert result("references", item("Order LL-99999.", transcript=said)) == (
+        "failed",
+        "the output says LL-99999, which is in neither the request nor the tool results",
+    )
+    assert result("references", item("Order LL-12345.", transcript=said))[0] == "passed"
 
 
 @pytest.mark.parametrize(
@@ -207,6 +340,34 @@ def test_amounts_read_meta_and_formats() -> None:
 def test_amounts_round_to_cents_and_read_money_strings() -> None:
     calls = (ToolCall("quote", {}, {"price": 33.3333, "note": "shipping $4.50"}),)
     assert result("amounts", item("It is $33.33 plus $4.50.", calls=calls))[0] == "passed"
+
+
+SPLIT = ToolCall("lookup_invoice", {"invoice": "INV-1"}, {"total": 1180.8, "currency": "GBP"})
+
+
+def test_amounts_that_add_up_to_a_reference_pass() -> None:
+    split = "I've split it into £708.48 for CC-210 and £472.32 for CC-340."
+    assert result("amounts", item(split, calls=(SPLIT,)))[0] == "passed"
+    wrong = "I've split it into £708.48 for CC-210 and £472.00 for CC-340."
+    assert result("amounts", item(wrong, calls=(SPLIT,))) == (
+        "failed",
+        "the output says £708.48; the lookup_invoice call says £1,180.80",
+    )
+    other = "I've split it into $708.48 for CC-210 and £472.32 for CC-340."
+    assert result("amounts", item(other, calls=(SPLIT,)))[0] == "failed"
+
+
+def test_a_difference_of_references_passes() -> None:
+    calls = (ToolCall("lookup_invoice", {}, {"total": 120.0, "paid": 50.0, "currency": "EUR"}),)
+    assert result("amounts", item("€70.00 is still due.", calls=calls))[0] == "passed"
+    assert result("amounts", item("€71.00 is still due.", calls=calls))[0] == "failed"
+    assert result("amounts", item("$70.00 is still due.", calls=calls))[0] == "failed"
+
+
+def test_amounts_in_the_request_are_references() -> None:
+    calls = (ToolCall("lookup_order", {}, {"total": 99.0, "currency": "EUR"}),)
+    it = item("Your €49.00 delivery fee is refunded.", input="I paid €49.00 for it", calls=calls)
+    assert result("amounts", it)[0] == "passed"
 
 
 def test_amounts_pass_without_references() -> None:

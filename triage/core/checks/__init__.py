@@ -47,9 +47,10 @@ CHECKS: Final[dict[str, str]] = {
     "platform": "the platform's own outcome: passed, failed, errored, truncated or unknown",
     "claimed_success": "the output says an action was done while the tool call that does it "
     "failed or never happened",
-    "references": "order, booking, invoice, ticket or account references in the output that "
-    "appear in neither the input nor the tool calls",
-    "amounts": "money amounts in the output that differ from the tool calls' and meta.amount",
+    "references": "order, booking, invoice, ticket or account references in the output (or the "
+    "agent's own call arguments) that appear in neither the request nor the tool results",
+    "amounts": "money amounts in the output that differ from, and do not add up to, the tool "
+    "calls', the request's and meta.amount",
     "personal_data": "card numbers, IBANs, e-mail addresses or phone numbers in customer-facing "
     "output that are not the customer's own",
     "links": "links to domains in neither the input, the tool results nor the allowed domains",

@@ -1,5 +1,5 @@
-"""The ``amounts`` check: money amounts in the output that no tool call and no
-``meta.amount`` carries.
+"""The ``amounts`` check: money amounts in the output that no tool call, no
+``meta.amount`` and nothing in the request carries or adds up to.
 
 Amounts in the output (its first ``max_chars``) are a number with a currency: a symbol
 before or after it (``$120``, ``€1.234,50``, ``£9.99``, ``120 €``), a three-letter
@@ -15,14 +15,20 @@ Reference amounts are gathered from every tool call's arguments and result: numb
 percentages such as ``total_items``), in the currency named by a ``currency`` key
 beside them, in minor units when the key ends in ``_cents`` or ``_minor``; and every
 money-formatted string (``"€120.00"``) anywhere in them. ``meta.amount`` is one too,
-in ``meta.currency``. A reference without a currency matches an output amount of any
-currency; otherwise the currencies must agree.
+in ``meta.currency``, and so is every amount written in the request (input and the
+transcript's turns but the assistant's). A reference without a currency matches an
+output amount of any currency; otherwise the currencies must agree.
 
-The check fails when an output amount differs by more than half a cent from every
-reference amount; it passes when the output has no amounts or there is no reference
-amount to compare with (a reply quoting prices with no tool call behind it is left to
-other checks). It does not recompute totals, splits or differences: an output that
-says €32.50 is half of a €65.00 booking fails unless €32.50 itself appears somewhere.
+An output amount is accounted for when it is within half a cent of a reference
+amount; when it is one of a run of two to six same-currency output amounts, in the
+order written, that add up to the cent to a reference amount (a £1,180.80 invoice
+split into £708.48 and £472.32); or when it is, to the cent, one reference amount less
+another of its currency (a €120.00 total of which €50.00 is paid leaves €70.00). The
+check fails on the first amount not accounted for; it passes when the output has no
+amounts or there is no reference amount to compare with (a reply quoting prices with
+no tool call behind it is left to other checks). It does not recompute shares, rates
+or conversions: €32.50 said to be half of a €65.00 booking fails unless €32.50 itself
+appears somewhere, and so does £23,302.00 for a €26,784.00 invoice reissued in pounds.
 
 Example: the issue_refund call carries ``{"amount": 120, "currency": "EUR"}`` and the
 output says "I've refunded €125.00": fails with ``the output says €125.00; the
@@ -38,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from triage.core.checks.result import FAILED, PASSED, CheckResult
-from triage.core.checks.text import ItemText, call_label, leaves
+from triage.core.checks.text import REQUEST_LABEL, ItemText, call_label, leaves
 
 __all__ = ["Money", "check_amounts", "money_in"]
 
@@ -207,6 +213,7 @@ def references(text: ItemText) -> list[tuple[Money, str]]:
     meta_amount = _as_number(text.meta.get("amount"))
     if meta_amount is not None:
         out.append((Money(meta_amount, _currency_of(text.meta)), "meta.amount"))
+    out.extend((money, REQUEST_LABEL) for money, _ in money_in(text.asked, 50))
     for call in text.calls:
         label = call_label(call)
         for part in (call.arguments, call.result):
@@ -235,6 +242,51 @@ def _matches(said: Money, ref: Money) -> bool:
     return abs(said.value - ref.value) <= 0.005 + 1e-9
 
 
+def _cents(value: float) -> int:
+    return round(value * 100)
+
+
+_MAX_PARTS: Final = 6
+"""Output amounts, one after another, that may add up to a reference amount."""
+_MAX_DIFFERENCES: Final = 200
+"""Reference amounts paired up for differences (the first so many)."""
+
+
+def _in_sums(said: list[Money], refs: list[Money]) -> set[int]:
+    """Indices of the output amounts that belong to a run of two to
+    :data:`_MAX_PARTS` same-currency amounts, in the order written, adding up to the
+    cent to a reference amount: "£708.48 for CC-210 and £472.32 for CC-340" of a
+    £1,180.80 invoice."""
+    targets: dict[str | None, set[int]] = {}
+    for ref in refs:
+        targets.setdefault(ref.currency, set()).add(_cents(ref.value))
+    anyone = targets.get(None, set())
+    covered: set[int] = set()
+    for currency in {m.currency for m in said}:
+        wanted = targets.get(currency, set()) | anyone
+        if not wanted or currency is None:
+            continue
+        run = [i for i, m in enumerate(said) if m.currency == currency]
+        for i in range(len(run)):
+            total = 0
+            for j in range(i, min(len(run), i + _MAX_PARTS)):
+                total += _cents(said[run[j]].value)
+                if j > i and total in wanted:
+                    covered.update(run[i : j + 1])
+    return covered
+
+
+def _a_difference(money: Money, refs: list[Money]) -> bool:
+    """Whether ``money`` is, to the cent, one reference amount less another of the
+    same currency (a balance left, a part paid, a difference refunded)."""
+    amount = _cents(money.value)
+    if amount <= 0:
+        return False
+    same = [r for r in refs[:_MAX_DIFFERENCES] if r.currency in (money.currency, None)]
+    values = {_cents(r.value) for r in same}
+    return any(v - amount in values for v in values if v > amount)
+
+
 def check_amounts(text: ItemText) -> CheckResult:
     """The ``amounts`` check on one item: see the module's docstring."""
     said = money_in(text.output)
@@ -243,8 +295,16 @@ def check_amounts(text: ItemText) -> CheckResult:
     refs = references(text)
     if not refs:
         return CheckResult("amounts", PASSED)
-    for money, _ in said:
-        if any(_matches(money, ref) for ref, _ in refs):
+    unmatched = [
+        i for i, (money, _) in enumerate(said) if not any(_matches(money, r) for r, _ in refs)
+    ]
+    if not unmatched:
+        return CheckResult("amounts", PASSED)
+    plain = [r for r, _ in refs]
+    summed = _in_sums([m for m, _ in said], plain)
+    for i in unmatched:
+        money = said[i][0]
+        if i in summed or _a_difference(money, plain):
             continue
         same = [r for r in refs if r[0].currency in (money.currency, None)] or refs
         ref, where = min(same, key=lambda r: abs(r[0].value - money.value))

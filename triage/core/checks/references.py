@@ -1,5 +1,5 @@
 """The ``references`` check: order, booking, invoice, ticket or account references in the
-output that nothing the item was given contains.
+output (or in the agent's own call arguments) that nothing the item was given contains.
 
 A reference in the output (its first ``max_chars``) is one of:
 
@@ -14,12 +14,19 @@ A reference in the output (its first ``max_chars``) is one of:
   ``account 4471-22``.
 
 Each is compared, upper-cased and without ``#``, dashes, dots, slashes, underscores
-or a space between letters and digits, against the request (input and transcript)
-and every tool call's arguments and result treated the same way; it must appear
-there as a whole token (a plain number may also stand at the end of a code:
-``order 44153`` is found in ``LL-44153``). The check fails on the first references
-found nowhere, naming the most similar reference that was seen, when one is close
-enough.
+or a space between letters and digits, against what the item was given: the input,
+the transcript's turns but the assistant's own, and every tool call's *result*,
+treated the same way; it must appear there as a whole token (a plain number may also
+stand at the end of a code: ``order 44153`` is found in ``LL-44153``). What the agent
+wrote itself grounds nothing: a reference in its own call's arguments is no proof
+(an agent that got the number wrong uses it everywhere), while a lookup by a number
+from the request is grounded by the request and a ticket the agent created comes back
+in the call's result. A reference-shaped value in a call's arguments under a key
+naming a reference (``order_id``, ``booking``, ``invoice``, ``id``) is checked the
+same way, so a wrong number the output leaves out is caught too. The check fails on
+the first reference found nowhere (the output's first), naming the calls whose
+arguments carry it and the most similar token the request or a call holds, when one
+is close enough.
 
 It does not flag plain numbers (amounts, times, quantities, years: ``ticket 2026`` is
 read as a year), technical names shaped like codes (``UTF-8``, ``SHA-256``,
@@ -27,17 +34,20 @@ read as a year), technical names shaped like codes (``UTF-8``, ``SHA-256``,
 the output gets subtly wrong in a way that is still present elsewhere (two orders in
 the request, the output naming the other one).
 
-Example: the request and the lookup_order call say ``LL-44135``, the output says
-``LL-44153``: fails with ``the output says LL-44153; the request says LL-44135``.
+Example: the request and the lookup_order call say ``LL-61319``, the output and the
+issue_refund call's arguments say ``LL-16319``: fails with ``the output says LL-16319
+(so does the issue_refund call); the request and the lookup_order call say
+LL-61319``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final
 
 from triage.core.checks.result import FAILED, PASSED, CheckResult
-from triage.core.checks.text import ItemText, clip
+from triage.core.checks.text import REQUEST_LABEL, ItemText, call_label, clip, leaves
 
 __all__ = ["check_references", "output_references"]
 
@@ -134,6 +144,10 @@ def output_references(output: str, low: str | None = None) -> list[str]:
 
 
 _LETTER_SPACE_DIGIT: Final = re.compile(r"(?<=[A-Z]) (?=\d)")
+_REF_KEY: Final = re.compile(rf"{_KEYWORDS}|\bid\b|_id\b")
+"""Argument keys that name a reference: ``order_id``, ``booking``, ``invoice``."""
+_ARG_REF: Final = re.compile(r"#?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,30}")
+_MAX_CALLS: Final = 100
 
 
 def _present(key: str, compact: str) -> bool:
@@ -154,16 +168,34 @@ _CANDIDATE: Final = re.compile(r"(?<![\w-])#?(?=[\w-]*\d)[A-Za-z0-9][A-Za-z0-9-]
 _MAX_CANDIDATES: Final = 2_000
 
 
+def _compact(texts: list[str]) -> tuple[str, str]:
+    """``texts`` joined, upper-cased and without separators; and the same with
+    the space between letters and digits gone too ("LL 44135" is LL-44135)."""
+    compact = "\n".join(texts).upper()
+    for sep in "-_#./":
+        if sep in compact:
+            compact = compact.replace(sep, "")
+    return compact, _LETTER_SPACE_DIGIT.sub("", compact)
+
+
+def _grounded(ref: str, compact: tuple[str, str]) -> bool:
+    key = _normal(ref)
+    return _present(key, compact[0]) or _present(key, compact[1])
+
+
 def _nearest(ref: str, text: ItemText) -> tuple[str, list[str]] | None:
     """The seen token most like ``ref`` (a reference or any token with a digit) and
-    every place it was seen, when one is close enough."""
+    every place it was seen (the request, a call's arguments or result), when one is
+    close enough."""
     from rapidfuzz import fuzz  # imported here: only a failing item needs it
 
     key = _normal(ref)
     best: tuple[float, str, str] | None = None
     where_seen: dict[str, list[str]] = {}
     budget = _MAX_CANDIDATES
-    for where, segment in text.segments:
+    places = [(REQUEST_LABEL, text.asked)]
+    places.extend((where, f"{args}\n{result}") for where, args, result in text.parts)
+    for where, segment in places:
         for match in _CANDIDATE.finditer(segment):
             budget -= 1
             if budget < 0:
@@ -175,9 +207,9 @@ def _nearest(ref: str, text: ItemText) -> tuple[str, list[str]] | None:
             score = fuzz.ratio(key, norm)
             if score < 70:
                 continue
-            places = where_seen.setdefault(norm, [])
-            if where not in places:
-                places.append(where)
+            spots = where_seen.setdefault(norm, [])
+            if where not in spots:
+                spots.append(where)
             if best is None or score > best[0]:
                 best = (score, seen, norm)
     if best is None:
@@ -185,31 +217,64 @@ def _nearest(ref: str, text: ItemText) -> tuple[str, list[str]] | None:
     return best[1], where_seen[best[2]]
 
 
-def check_references(text: ItemText) -> CheckResult:
-    """The ``references`` check on one item: see the module's docstring."""
-    refs = output_references(text.output, text.lower)
-    if not refs:
-        return CheckResult("references", PASSED)
-    compact = text.haystack.upper()
-    for sep in "-_#./":
-        compact = compact.replace(sep, "")
-    missing = [r for r in refs if not _present(_normal(r), compact)]
-    if missing:  # "LL 44135" is LL-44135 written with a space
-        joined = _LETTER_SPACE_DIGIT.sub("", compact)
-        missing = [r for r in missing if not _present(_normal(r), joined)]
-    if not missing:
-        return CheckResult("references", PASSED)
-    first = missing[0]
-    said = f"the output says {clip(first, 40)}"
-    near = _nearest(first, text)
+def _written_by(ref: str, text: ItemText) -> list[str]:
+    """The calls whose arguments carry ``ref``: the agent's own writing of it."""
+    key = _normal(ref)
+    return [where for where, args, _ in text.parts if args and _grounded(key, _compact([args]))]
+
+
+def _evidence(ref: str, said_in: str, text: ItemText, others: list[str]) -> str:
+    said = f"{said_in} says {clip(ref, 40)}"
+    calls = [w for w in _written_by(ref, text) if w != said_in]
+    if calls:
+        said += f" (so does {' and '.join(calls[:2])})"
+    near = _nearest(ref, text)
     if near is not None:
         seen, places = near
         verb = "says" if len(places) == 1 else "say"
         said += f"; {' and '.join(places[:3])} {verb} {clip(seen, 40)}"
     else:
-        said += ", which is in neither the request nor the tool calls"
-    if len(missing) > 1:
-        others = ", ".join(clip(r, 40) for r in missing[1 : 1 + _SHOWN])
-        more = ", …" if len(missing) > 1 + _SHOWN else ""
-        said += f" (also not found: {others}{more})"
-    return CheckResult("references", FAILED, said)
+        said += ", which is in neither the request nor the tool results"
+    if others:
+        shown = ", ".join(clip(r, 40) for r in others[:_SHOWN])
+        more = ", …" if len(others) > _SHOWN else ""
+        said += f" (also not found: {shown}{more})"
+    return said
+
+
+def _argument_references(text: ItemText) -> list[tuple[str, str]]:
+    """``(the call, reference)`` for each reference-shaped value a call's arguments
+    hold under a key naming a reference (``order_id``, ``booking``, ``invoice``)."""
+    found: list[tuple[str, str]] = []
+    for call in text.calls[:_MAX_CALLS]:
+        args = call.arguments
+        if not isinstance(args, Mapping):
+            continue
+        for key, value, _ in leaves(args):
+            if not isinstance(value, str) or key is None or not _REF_KEY.search(key.lower()):
+                continue
+            value = value[:40]
+            ref = value if _ARG_REF.fullmatch(value) else None
+            if ref is not None and _value_ok(ref) and (not ref[:1].isalpha() or _code_ok(ref)):
+                found.append((call_label(call), ref))
+                if len(found) >= _MAX_REFS:
+                    return found
+    return found
+
+
+def check_references(text: ItemText) -> CheckResult:
+    """The ``references`` check on one item: see the module's docstring."""
+    refs = output_references(text.output, text.lower)
+    written = _argument_references(text)
+    if not refs and not written:
+        return CheckResult("references", PASSED)
+    compact = _compact([ground for _, ground in text.grounds])
+    missing = [r for r in refs if not _grounded(r, compact)]
+    if missing:
+        return CheckResult(
+            "references", FAILED, _evidence(missing[0], "the output", text, missing[1:])
+        )
+    for where, ref in written:
+        if not _grounded(ref, compact):
+            return CheckResult("references", FAILED, _evidence(ref, where, text, []))
+    return CheckResult("references", PASSED)

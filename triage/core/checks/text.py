@@ -5,19 +5,22 @@ value nested thousands of levels deep or hold numbers too long to print. Every v
 here is cut so that the work per item is bounded by :attr:`CheckSettings.max_chars`
 whatever the item holds:
 
-- :attr:`ItemText.output`: the output, cut to ``max_chars``.
+- :attr:`ItemText.output`: the output, cut to ``max_chars``; :attr:`ItemText.lower`
+  is the same lower-cased, built once.
 - :attr:`ItemText.request`: the input and the transcript's turns, cut to ``max_chars``
-  in total: what the customer (or whoever asked) said.
-- :attr:`ItemText.segments`: the request, then each tool call's arguments and result
-  flattened to text (their scalars, one a line), each labelled with where it came
-  from ("the request", "the issue_refund call"); at most ``2 * max_chars`` characters in all.
-- :attr:`ItemText.haystack`: those segments joined: the evidence an output's facts
-  may come from.
+  in total; :attr:`ItemText.asked` leaves out the assistant's own turns: what the
+  customer (or whoever asked) said.
+- :attr:`ItemText.parts`: each tool call's arguments and result flattened to text
+  (their scalars, one a line), labelled with the call ("the issue_refund call"); at
+  most ``2 * max_chars`` characters in all, flattened only when a check asks.
+- :attr:`ItemText.segments`: the request, then each call's arguments and result;
+  :attr:`ItemText.haystack` is them joined: everything an output's facts may come from.
+- :attr:`ItemText.grounds`: the request without the assistant's turns, then each
+  call's result only: what the item was given, leaving out what the agent wrote itself.
 
-Flattening visits at most :data:`MAX_NODES` JSON values and :data:`MAX_DEPTH` levels;
-Views
-are built on first use, so a check that finds nothing to verify costs only its own scan
-of the output.
+Flattening visits at most :data:`MAX_NODES` JSON values and :data:`MAX_DEPTH` levels.
+Views are built on first use, so a check that finds nothing to verify costs only its
+own scan of the output.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ MAX_NODES: Final = 5_000
 REQUEST_LABEL: Final = "the request"
 """How evidence names the input and the transcript."""
 _QUOTE_LIMIT: Final = 80
+_OWN_ROLES: Final = frozenset({"assistant", "model", "ai", "bot"})
+"""Transcript roles that are the agent's own words, not what it was given."""
 
 
 def clip(text: str, limit: int = _QUOTE_LIMIT) -> str:
@@ -176,12 +181,30 @@ class ItemText:
     @cached_property
     def request(self) -> str:
         """The input and the transcript's turns, ``max_chars`` in total."""
+        return self._joined(assistant=True)
+
+    @cached_property
+    def asked(self) -> str:
+        """The input and the transcript's turns but the assistant's, ``max_chars`` in
+        total: what the item was asked, not what the agent answered along the way."""
+        turns = self.item.transcript
+        if not isinstance(turns, tuple | list) or not any(
+            getattr(t, "role", None) in _OWN_ROLES for t in turns[:10_000]
+        ):
+            return self.request
+        return self._joined(assistant=False)
+
+    def _joined(self, *, assistant: bool) -> str:
         budget = self.max_chars
         parts: list[str] = []
         texts: list[object] = [self.item.input]
         turns = self.item.transcript
         if isinstance(turns, tuple | list):
-            texts.extend(getattr(t, "content", None) for t in turns[:10_000])
+            texts.extend(
+                getattr(t, "content", None)
+                for t in turns[:10_000]
+                if assistant or getattr(t, "role", None) not in _OWN_ROLES
+            )
         for text in texts:
             if budget <= 0:
                 break
@@ -191,20 +214,41 @@ class ItemText:
         return "\n".join(parts)
 
     @cached_property
-    def segments(self) -> tuple[tuple[str, str], ...]:
-        """``(where, text)``: the request, then each tool call's arguments and result."""
-        budget = 2 * self.max_chars
-        out = [(REQUEST_LABEL, self.request)]
-        budget -= len(self.request)
+    def parts(self) -> tuple[tuple[str, str, str], ...]:
+        """``(where, arguments, result)`` for each tool call, flattened to text, at
+        most ``2 * max_chars`` characters in all (less the request's)."""
+        budget = 2 * self.max_chars - len(self.request)
+        out: list[tuple[str, str, str]] = []
         for call in self.calls:
             if budget <= 0:
                 break
-            text = flatten((call.arguments, call.result), budget)
-            out.append((call_label(call), text))
-            budget -= len(text) + 1
+            args = flatten(call.arguments, budget) if call.arguments is not None else ""
+            budget -= len(args) + 1
+            result = flatten(call.result, budget) if call.result is not None else ""
+            budget -= len(result) + 1
+            out.append((call_label(call), args, result))
+        return tuple(out)
+
+    @cached_property
+    def segments(self) -> tuple[tuple[str, str], ...]:
+        """``(where, text)``: the request, then each tool call's arguments and result."""
+        out = [(REQUEST_LABEL, self.request)]
+        out.extend((where, f"{args}\n{result}") for where, args, result in self.parts)
         return tuple(out)
 
     @cached_property
     def haystack(self) -> str:
         """Every segment's text joined: where an output's facts may come from."""
         return "\n".join(text for _, text in self.segments)
+
+    @cached_property
+    def grounds(self) -> tuple[tuple[str, str], ...]:
+        """``(where, text)``: :attr:`asked`, then each tool call's result (``the
+        lookup_order result``): what the item was given, not what the agent wrote."""
+        out = [(REQUEST_LABEL, self.asked)]
+        out.extend(
+            (where.removesuffix(" call") + " result", result)
+            for where, _, result in self.parts
+            if result
+        )
+        return tuple(out)
