@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from triage.core.checks import PlatformStatus
 from triage.demo import (
     DemoFailureMode,
     DemoVerdict,
@@ -21,6 +22,7 @@ from triage.demo import (
     build_demo,
     scale_records,
 )
+from triage.demo.seeded import SEEDED, SEEDED_SHARE, seeded_for
 from triage.demo.vocab import (
     AGENT_TASKS,
     CHANNELS,
@@ -76,6 +78,9 @@ def check_record(record: dict[str, Any]) -> None:
     assert meta.get("currency", "EUR") in CURRENCIES
     assert meta.get("customer_tier", "standard") in TIERS
     assert meta.get("environment", "staging") in ENVIRONMENTS
+    if "platform_outcome" in meta:
+        assert meta["platform_outcome"]["status"] in set(PlatformStatus)
+        assert meta["platform_outcome"]["reason"].strip()
     assert set(meta.get("touches", ())) <= set(TOUCHES)
     for call in record.get("tool_calls", ()):
         assert set(call) == {"name", "arguments", "result", "is_error"}
@@ -209,7 +214,7 @@ def test_models_switch_mid_week(ws: DemoWorkspace) -> None:
 
 def test_failure_modes_are_complete(ws: DemoWorkspace) -> None:
     modes = ws.failure_modes
-    assert 10 <= len(modes) <= 14
+    assert 14 <= len(modes) <= 20
     assert all(isinstance(m, DemoFailureMode) for m in modes)
     assert len({m.id for m in modes}) == len(modes)
     for mode in modes:
@@ -299,6 +304,32 @@ def test_failed_outputs_show_their_failure(
             assert "deleted file mode" in record["output"] and "migrations" in meta["touches"]
 
 
+def test_seeded_failures_fit_the_span_and_its_share() -> None:
+    assert seeded_for(7, 50) == SEEDED  # the shipped week takes every one
+    for days, per_day in ((1, 12), (1, 50), (3, 24), (5, 30), (14, 24)):
+        taken = seeded_for(days, per_day)
+        assert len(taken) <= days * per_day * SEEDED_SHARE + 0.5
+        assert all(s.days_before_end < days for s in taken)
+        assert list(taken) == [s for s in SEEDED if s in taken]  # in order of priority
+    assert seeded_for(1, 12) == ()
+
+
+def test_seeded_failures_have_verdicts_and_todays_are_open(ws: DemoWorkspace) -> None:
+    verdicts = {v.item_id: v for v in ws.verdicts}
+    leaks = [r for r in ws.records if "find_customer" in json.dumps(r.get("tool_calls", []))]
+    days = {r["id"][3:11] for r in leaks}
+    assert len(leaks) == 2 and "20261120" in days
+    for record in leaks:
+        verdict = verdicts.get(record["id"])
+        if record["id"].startswith(LAST_DAY):
+            assert verdict is None
+        else:
+            assert verdict is not None and verdict.modes == ("personal-data-leak",)
+    errored = [r for r in ws.records if "platform_outcome" in r["meta"]]
+    assert {r["meta"]["platform_outcome"]["status"] for r in errored} == {"errored", "truncated"}
+    assert all(r["agent"] in ("mailer", "summarizer") for r in errored)
+
+
 # Other spans
 
 
@@ -321,10 +352,10 @@ def test_a_short_span_reviews_all_but_its_last_day() -> None:
     assert all(not v.item_id.startswith("sb-20260304-") for v in short.verdicts)
 
 
-@pytest.mark.parametrize("kwargs", [{"days": 0}, {"per_day": 0}])
-def test_empty_spans_are_refused(kwargs: dict[str, int]) -> None:
+@pytest.mark.parametrize(("days", "per_day"), [(0, 50), (7, 0)])
+def test_empty_spans_are_refused(days: int, per_day: int) -> None:
     with pytest.raises(ValueError):
-        build_demo(**kwargs)
+        build_demo(days=days, per_day=per_day)
 
 
 # scale_records

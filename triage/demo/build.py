@@ -9,6 +9,7 @@ from typing import Any
 
 from triage.demo.drafts import FailureDice, make_draft
 from triage.demo.failure_modes import FAILURE_MODES, DemoFailureMode
+from triage.demo.seeded import seeded_for
 from triage.demo.slots import Draft, Pick
 from triage.demo.specials import SPECIALS, Special
 from triage.demo.vocab import MODELS, REVIEWERS, WEEKDAY_MIX, WEEKEND_MIX, model_for
@@ -79,10 +80,11 @@ def build_demo(
     first = end - timedelta(days=days - 1)
     records: list[dict[str, Any]] = []
     verdicts: list[DemoVerdict] = []
+    seeded = seeded_for(days, per_day)
     for index in range(days):
         day = first + timedelta(days=index)
         entries: list[tuple[datetime, str, str, Draft]] = []
-        for agent, task, special in _plan(rng, day, per_day, index, days):
+        for agent, task, special in _plan(rng, day, per_day, index, days, seeded):
             p = Pick(rng, day, agent)
             if special is not None:
                 draft = special.make(p)
@@ -102,9 +104,10 @@ def build_demo(
 
 
 def _plan(
-    rng: Random, day: date, per_day: int, index: int, days: int
+    rng: Random, day: date, per_day: int, index: int, days: int, seeded: tuple[Special, ...]
 ) -> list[tuple[str, str, Special | None]]:
-    """The day's (agent, task type, special) slots in random order, shares as in the mix."""
+    """The day's (agent, task type, special) slots in random order, shares as in the mix;
+    specials and ``seeded`` failures take the slots of outputs of their kind."""
     mix = WEEKEND_MIX if day.weekday() >= 5 else WEEKDAY_MIX
     exact = [per_day * share / 100 for _, _, share in mix]
     counts = [int(x) for x in exact]
@@ -117,9 +120,9 @@ def _plan(
         for _ in range(n)
     ]
     rng.shuffle(plan)
-    for special in SPECIALS:
-        if max(0, days - 1 - special.days_before_end) != index:
-            continue
+    placed = [s for s in SPECIALS if max(0, days - 1 - s.days_before_end) == index]
+    placed += [s for s in seeded if days - 1 - s.days_before_end == index]
+    for special in placed:
         free = [
             i
             for i, (a, t, s) in enumerate(plan)
@@ -191,7 +194,7 @@ def _review(
 ) -> DemoVerdict | None:
     task = record["task_type"]
     chance = 0.8 if _risky(record, index, days) else 0.35
-    if not (draft.novel or draft.escalate) and rng.random() >= chance:
+    if not (draft.novel or draft.escalate or draft.seeded) and rng.random() >= chance:
         return None
     if task == "code_change":
         reviewer = "tomas" if rng.random() < 0.75 else rng.choice(REVIEWERS)

@@ -83,13 +83,19 @@ def make_draft(p: Pick, task_type: str, fail: str | None) -> Draft:
     if not draft.tool_calls:
         return draft
     if fail == TOOL_ERROR:
-        call = draft.tool_calls[draft.relies_on]
-        error = p.one(_ERRORS)
-        call["result"], call["is_error"] = error, True
-        draft.fail = TOOL_ERROR
-        draft.note = f"{call['name']} failed ({error}); the output says it worked."
+        ignore_tool_error(p, draft)
     elif p.chance(0.04):
         # A failed call the agent retried properly: a tool error that is not a failure.
         first = draft.tool_calls[0]
         draft.tool_calls.insert(0, {**first, "result": p.one(_ERRORS), "is_error": True})
+    return draft
+
+
+def ignore_tool_error(p: Pick, draft: Draft) -> Draft:
+    """``draft`` with the tool call its output relies on failed, the output unchanged."""
+    call = draft.tool_calls[draft.relies_on]
+    error = p.one(_ERRORS)
+    call["result"], call["is_error"] = error, True
+    draft.fail = TOOL_ERROR
+    draft.note = f"{call['name']} failed ({error}); the output says it worked."
     return draft

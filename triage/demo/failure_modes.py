@@ -139,6 +139,45 @@ FAILURE_MODES: tuple[DemoFailureMode, ...] = (
         "The date and time in reschedule_booking match what the customer asked for.",
     ),
     DemoFailureMode(
+        "personal-data-leak",
+        None,
+        "Shows someone's personal details they shouldn't see",
+        "A customer-facing reply quotes an e-mail address, phone or card number the "
+        "customer didn't give: another customer's address copied from a lookup that "
+        "matched two people of the same name, or a full card number where only its last "
+        "four digits belong. The reply is otherwise helpful, so it goes out.",
+        "Every e-mail address, phone and card number in the reply is the customer's own "
+        "(as they wrote it), and a card appears only as its last four digits.",
+    ),
+    DemoFailureMode(
+        "invented-link",
+        "support_reply",
+        "Links to a help page on a site that isn't ours",
+        "The reply points the customer to a guide at a plausible address "
+        "(help.linden-loom.com, lindenloom-help.com) instead of the help centre article "
+        "the search returned. At best the link is dead; at worst someone else owns it.",
+        "Every link goes to lindenloom.com or to an address the customer or a tool result "
+        "gave; help articles are linked as search_help_centre returned them.",
+    ),
+    DemoFailureMode(
+        "wrong-amount-told",
+        "refund",
+        "Tells the customer an amount the refund didn't move",
+        "The refund call is right but the reply states another amount, usually the "
+        "item's full price for a partial refund (a price drop, a delivery fee). The "
+        "customer checks the statement and writes back, or keeps the difference.",
+        "The amount the reply says was refunded is the amount in the issue_refund call.",
+    ),
+    DemoFailureMode(
+        "output-truncated",
+        None,
+        "Output cut off before it was finished",
+        "The model stopped at its length limit and what it had written so far went out "
+        "anyway: a summary that ends mid-sentence, without the figures that came last.",
+        "The output ends with a complete sentence and covers everything asked for; "
+        "`meta.platform_outcome` is not truncated.",
+    ),
+    DemoFailureMode(
         "invoice-wrong-amount",
         "invoice_adjustment",
         "Invoice adjustment with the wrong amount",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,6 +36,9 @@ class Draft:
     """A reviewer would hand this one on rather than judge it."""
     relies_on: int = -1
     """Index of the tool call whose success the output states (for seeded tool errors)."""
+    seeded: bool = False
+    """Placed on purpose rather than rolled: a reviewer reads it on any earlier day, so
+    the week always shows its verdict."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,18 @@ class Customer:
 
     @property
     def email(self) -> str:
+        """``first.last@example.com`` in plain ASCII, as mail providers hand them out."""
         last = self.last.lower().replace(" ", "").replace("'", "")
-        return f"{self.first.lower()}.{last}@example.com"
+        return f"{_ascii(self.first.lower())}.{_ascii(last)}@example.com"
+
+
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l"})
+
+
+def _ascii(name: str) -> str:
+    """``garcía`` as ``garcia``, ``sørensen`` as ``sorensen``."""
+    decomposed = unicodedata.normalize("NFKD", name.translate(_FOLD))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -195,6 +209,16 @@ class Pick:
         size, rand = len(alphabet), self._random
         return "".join([alphabet[int(rand() * size)] for _ in range(n)])
 
+    def card_number(self, last4: str) -> str:
+        """A 16-digit Visa-shaped number ending in ``last4`` that passes the Luhn check,
+        grouped in fours as a payment lookup shows it."""
+        head = "4" + "".join(str(self.between(0, 9)) for _ in range(10))
+        for fix in "0123456789":
+            digits = head + fix + last4
+            if _luhn(digits):
+                break
+        return " ".join(digits[i : i + 4] for i in range(0, 16, 4))
+
     def near_miss(self, ref: str) -> str:
         """``ref`` with two adjacent digits swapped: the kind of slip that reads as right."""
         chars = list(ref)
@@ -222,6 +246,14 @@ def convert(euros: float, currency: str) -> float:
     """A euro price in ``currency``, rounded the way a shop prices it."""
     value = euros * _RATE[currency]
     return float(round(value)) if value >= 20 else round(value, 2)
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
 
 
 def money(amount: float, currency: str) -> str:

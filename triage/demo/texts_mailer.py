@@ -161,9 +161,12 @@ def _campaign(p: Pick, fail: str | None) -> Draft:
     return draft
 
 
-def make_outbound_email(p: Pick, fail: str | None) -> Draft:
-    """An email the mailer sent: mostly single notifications, some campaigns."""
-    if fail == SEGMENT or p.chance(0.3):
+def make_outbound_email(p: Pick, fail: str | None, *, campaign: bool | None = None) -> Draft:
+    """An email the mailer sent: mostly single notifications, some campaigns
+    (``campaign`` says which when given)."""
+    if campaign is None:
+        campaign = fail == SEGMENT or p.chance(0.3)
+    if campaign:
         draft = _campaign(p, fail)
     else:
         draft = _one_to_one(p, fail)

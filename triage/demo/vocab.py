@@ -87,6 +87,7 @@ META_TYPES: dict[str, type | tuple[type, ...]] = {
     "environment": str,
     "tests_passed": bool,
     "policy_limit": (int, float),
+    "platform_outcome": dict,
 }
 """Every meta key a demo record may carry, with the JSON type of its value."""
 
