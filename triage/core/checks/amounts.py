@@ -41,6 +41,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from triage.core.checks.result import FAILED, PASSED, CheckResult
@@ -95,14 +96,24 @@ _NOT_MONEY: Final = (
 )
 _CURRENCY_KEYS: Final = ("currency", "currency_code", "ccy")
 _NUMBER: Final = r"\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_MONEY: Final = re.compile(
-    rf"(?P<sym>[$€£¥])\s?(?P<n1>{_NUMBER})(?!\d)"
-    rf"|(?<![\w.,])(?P<n2>{_NUMBER})\s?(?P<sym2>[€£¥$])"
-    rf"|\b(?P<code>{_CODES.replace(' ', '|')})\s?(?P<n3>{_NUMBER})(?!\d)"
-    rf"|(?<![\w.,])(?P<n4>{_NUMBER})\s?(?P<code2>{_CODES.replace(' ', '|')})\b"
-    rf"|(?<![\w.,])(?P<n5>{_NUMBER})\s(?P<word>(?i:dollars?|euros?|pounds?|yen))\b"
-)
-_PREFILTER: Final = re.compile(rf"[$€£¥]|{_CODES.replace(' ', '|')}|(?i:dollar|euro|pound|yen)")
+_CODE_SET: Final = frozenset(_CODES.split())
+_DIGIT: Final = re.compile(r"\d")
+# Amounts are found from their currency (a symbol, a code, a word), located by cheap
+# literal scans; the number beside it is read with a pattern anchored there. One
+# pattern of every form tried at every position costs ten times more.
+_AFTER_SYMBOL: Final = re.compile(rf"\s?({_NUMBER})(?!\d)")
+_BEFORE_SYMBOL: Final = re.compile(rf"(?<![\w.,])({_NUMBER})\s?$")
+_SYMBOL_FIRST: Final = re.compile(rf"[$€£¥]\s?(?:{_NUMBER})(?!\d)")
+_ANY_CODE: Final = re.compile("|".join(sorted(_CODE_SET)))
+"""Any currency code: alternatives that all start with a capital, so the scan skips
+the rest of the text quickly."""
+_UPPER3: Final = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
+_WORD_AFTER: Final = re.compile(rf"(?<![\w.,])({_NUMBER})\s(?:dollars?|euros?|pounds?|yen)\b")
+_WORD_HINTS: Final = ("dollar", "euro", "pound", "yen")
+_REACH: Final = 40
+"""Characters read before a currency for the number it follows."""
+_MAX_TRIES: Final = 2_000
+"""Currency marks looked at in one text, whether or not a number stands by them."""
 _MAX_AMOUNTS: Final = 100
 _MAX_REFERENCES: Final = 2_000
 _STRING_SCAN: Final = 2_000
@@ -149,26 +160,81 @@ def _parse_number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def money_in(text: str, limit: int = _MAX_AMOUNTS) -> list[tuple[Money, str]]:
-    """The money amounts written in ``text`` with the text that says each, in order."""
+def money_in(
+    text: str, limit: int = _MAX_AMOUNTS, low: str | None = None
+) -> list[tuple[Money, str]]:
+    """The money amounts written in ``text`` with the text that says each, in order;
+    ``low`` is ``text`` lower-cased, when already at hand."""
+    spans: list[tuple[int, int, str, str]] = []  # start, end, number, currency
+    if "€" in text or "$" in text or "£" in text or "¥" in text:
+        _symbol_amounts(text, spans, limit)
+    if _ANY_CODE.search(text):
+        _code_amounts(text, spans, limit)
+    low = text.lower() if low is None else low
+    for word in _WORD_HINTS:
+        if word in low:
+            for match in _WORD_AFTER.finditer(low):
+                named = _WORDS[low[match.end(1) + 1 : match.end()]]
+                spans.append((match.start(), match.end(), match.group(1), named))
+                if len(spans) >= 4 * limit:
+                    break
+            break
+    spans.sort()
     found: list[tuple[Money, str]] = []
-    if not _PREFILTER.search(text):
-        return found
-    for match in _MONEY.finditer(text):
-        groups = match.groupdict()
-        number = next(groups[n] for n in ("n1", "n2", "n3", "n4", "n5") if groups[n])
-        if groups["sym"] or groups["sym2"]:
-            currency = _SYMBOLS[groups["sym"] or groups["sym2"]]
-        elif groups["code"] or groups["code2"]:
-            currency = groups["code"] or groups["code2"]
-        else:
-            currency = _WORDS[groups["word"].lower()]
+    end = -1
+    for start, stop, number, currency in spans:
+        if start < end:
+            continue  # read already as part of another amount: "€120 EUR"
         value = _parse_number(number)
         if value is not None:
-            found.append((Money(value, currency), match.group().strip()))
+            end = stop
+            found.append((Money(value, currency), text[start:stop].strip()))
             if len(found) >= limit:
                 break
     return found
+
+
+def _symbol_amounts(text: str, spans: list[tuple[int, int, str, str]], limit: int) -> None:
+    """``$120``, ``€ 1.234,50`` and ``120 €``: each symbol and the number beside it."""
+    taken: set[int] = set()
+    for match in _SYMBOL_FIRST.finditer(text):
+        start = match.start()
+        taken.add(start)
+        number = _AFTER_SYMBOL.match(text, start + 1)
+        if number is not None:
+            spans.append((start, number.end(), number.group(1), _SYMBOLS[text[start]]))
+        if len(spans) >= 4 * limit:
+            return
+    tries = 0
+    for sym, currency in _SYMBOLS.items():
+        at = text.find(sym)
+        while at >= 0 and tries < _MAX_TRIES:
+            tries += 1
+            if at not in taken:
+                before = _BEFORE_SYMBOL.search(text, max(0, at - _REACH), at)
+                if before is not None:
+                    spans.append((before.start(), at + 1, before.group(1), currency))
+            at = text.find(sym, at + 1)
+
+
+def _code_amounts(text: str, spans: list[tuple[int, int, str, str]], limit: int) -> None:
+    """``USD 40`` and ``120.00 EUR``: each currency code and the number beside it."""
+    tries = 0
+    for match in _UPPER3.finditer(text):
+        tries += 1
+        if tries > _MAX_TRIES or len(spans) >= 4 * limit:
+            return
+        code = match.group()
+        if code not in _CODE_SET:
+            continue
+        start, end = match.span()
+        before = _BEFORE_SYMBOL.search(text, max(0, start - _REACH), start)
+        if before is not None:
+            spans.append((before.start(), end, before.group(1), code))
+            continue
+        after = _AFTER_SYMBOL.match(text, end)
+        if after is not None:
+            spans.append((start, after.end(), after.group(1), code))
 
 
 def _currency_of(parent: Mapping[Any, Any] | None) -> str | None:
@@ -185,8 +251,10 @@ def _currency_of(parent: Mapping[Any, Any] | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1024)
 def _money_key(key: str) -> bool:
-    low = key.lower()
+    """Whether a key names money; keys repeat from call to call, so it is remembered."""
+    low = key[:80].lower()
     return any(k in low for k in _MONEY_KEYS) and not any(k in low for k in _NOT_MONEY)
 
 
@@ -206,13 +274,17 @@ def _as_number(value: object) -> float | None:
     return None
 
 
+def _meta_reference(text: ItemText) -> list[tuple[Money, str]]:
+    meta_amount = _as_number(text.meta.get("amount"))
+    if meta_amount is None:
+        return []
+    return [(Money(meta_amount, _currency_of(text.meta)), "meta.amount")]
+
+
 def references(text: ItemText) -> list[tuple[Money, str]]:
     """Every reference amount and what carries it (``the issue_refund call``,
-    ``meta.amount``)."""
-    out: list[tuple[Money, str]] = []
-    meta_amount = _as_number(text.meta.get("amount"))
-    if meta_amount is not None:
-        out.append((Money(meta_amount, _currency_of(text.meta)), "meta.amount"))
+    ``meta.amount``, ``the request``)."""
+    out = _meta_reference(text)
     out.extend((money, REQUEST_LABEL) for money, _ in money_in(text.asked, 50))
     for call in text.calls:
         label = call_label(call)
@@ -221,7 +293,8 @@ def references(text: ItemText) -> list[tuple[Money, str]]:
                 if len(out) >= _MAX_REFERENCES:
                     return out
                 if isinstance(scalar, str):
-                    for money, _ in money_in(scalar[:_STRING_SCAN], 20):
+                    has_digit = _DIGIT.search(scalar, 0, _STRING_SCAN) is not None
+                    for money, _ in money_in(scalar[:_STRING_SCAN], 20) if has_digit else ():
                         out.append((money, label))
                     if key is None or not _money_key(key):
                         continue
@@ -289,8 +362,11 @@ def _a_difference(money: Money, refs: list[Money]) -> bool:
 
 def check_amounts(text: ItemText) -> CheckResult:
     """The ``amounts`` check on one item: see the module's docstring."""
-    said = money_in(text.output)
+    said = money_in(text.output, low=text.lower)
     if not said:
+        return CheckResult("amounts", PASSED)
+    meta = _meta_reference(text)  # most often all an output says: looked at first
+    if meta and all(_matches(money, meta[0][0]) for money, _ in said):
         return CheckResult("amounts", PASSED)
     refs = references(text)
     if not refs:

@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from triage.core.checks.result import FAILED, PASSED, CheckResult
-from triage.core.checks.text import ItemText, clip, leaves, tool_name
+from triage.core.checks.text import ItemText, clip, leaves, literal_pattern, tool_name
 from triage.core.models import ToolCall
 
 __all__ = ["ACTIONS", "NON_ACTION_TASKS", "check_claimed_success", "claims"]
@@ -155,7 +155,7 @@ _FIRST: Final = rf"(?<![\w'’])(?:i|we)(?:'ve|’ve|\s+have|\s+had)?{_ADVERBS}\
 # The claims are found from their verb or noun (a cheap scan of the lower-cased output
 # for literal words), then the words before and after it are read with patterns anchored
 # at the verb: a scan of every position with the whole grammar costs ten times more.
-_ANCHOR: Final = re.compile(rf"{_VERB}|{_NOUN}")
+_ANCHOR: Final = re.compile(literal_pattern(sorted({*_VERBS, *_NOUNS})))
 _BEFORE_VERB: Final = re.compile(
     rf"(?:(?P<first>{_FIRST})"
     r"|(?<![\w])(?:has|have)(?:\s+(?:now|already|also|successfully))*\s+been"
@@ -205,6 +205,16 @@ _NOT_DONE: Final = frozenset(
 """Participles that report what was wanted or seen, not an action done."""
 
 
+_LEADS: Final = frozenset(
+    "i we i've we've i’ve we’ve have had been now just already also successfully fully "
+    "finally and".split()
+)
+"""The words that can stand right before a claimed verb ("I've refunded", "has been
+refunded", "is now booked", "gone ahead and booked")."""
+_ARTICLES: Final = frozenset("a an the your full partial new".split())
+"""The words that can stand right before a noun made so ("I've issued a refund")."""
+
+
 def claims(text: ItemText) -> list[tuple[str, str, bool]]:
     """``(action, the words that claim it, first person)`` for each claim in the output."""
     out: list[tuple[str, str, bool]] = []
@@ -215,9 +225,12 @@ def claims(text: ItemText) -> list[tuple[str, str, bool]]:
             continue  # part of a longer word: "unbooked", "refunds"
         word = hit.group()
         before = low[max(0, start - _REACH) : start]
+        last = before.rsplit(None, 1)[-1] if before[-1:].isspace() and before.strip() else ""
         action = _VERBS.get(word)
         first = False
         if action is not None:
+            if last not in _LEADS:
+                continue  # no subject, "have been" or "is now" can end right here
             subject = _BEFORE_VERB.search(before)
             if subject is None:
                 continue
@@ -231,7 +244,7 @@ def claims(text: ItemText) -> list[tuple[str, str, bool]]:
                     claim_end = obj.end()
         else:
             action = _NOUNS[word]
-            made = _BEFORE_NOUN.search(before)
+            made = _BEFORE_NOUN.search(before) if last in _ARTICLES else None
             if made is not None:
                 first = True
                 claim_start, claim_end = start - (len(before) - made.start()), end

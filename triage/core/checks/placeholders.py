@@ -57,22 +57,66 @@ _HTML_TAGS: Final = frozenset(
     "var video wbr path g".split()
 )
 
-_ANY: Final = re.compile(
+# One pattern per character a placeholder starts with, run only on an output holding
+# that character: most outputs hold none of them, and one pattern of every form tried
+# at every position costs five times more.
+_BRACES: Final = re.compile(
     r"(?P<double>\{\{[^{}\n]{0,60}\}\})"
     r"|(?P<brace>(?<!\{)\{(?:[A-Za-z_][A-Za-z0-9_.]{0,40}|\d)\}(?!\}))"
-    r"|(?P<printf>(?<![\w%])%(?:\([A-Za-z_]\w{0,30}\))?[sd](?![A-Za-z]))"
-    r"|(?P<bracket>\[(?:[A-Z][A-Z0-9_]*(?:[ _-][A-Z0-9_]+){0,4}"
+)
+_PRINTF: Final = re.compile(r"(?P<printf>(?<![\w%])%(?:\([A-Za-z_]\w{0,30}\))?[sd](?![A-Za-z]))")
+_BRACKET: Final = re.compile(
+    r"(?P<bracket>\[(?:[A-Z][A-Z0-9_]*(?:[ _-][A-Z0-9_]+){0,4}"
     r"|(?i:(?:(?:your|the|customer|client|recipient|first|last|full|company)[ _])?"
     rf"(?:{_FILL_WORDS})"
     r"(?:[ _][A-Za-z]+){0,2}))\](?![(\[:]))"
-    r"|(?P<insert>(?i:<\s*(?:insert|enter|add|put|your)\b[^<>\n]{0,60}>))"
-    r"|(?P<angle>(?<![\w<])<(?P<tag>[A-Za-z][A-Za-z0-9_]*)(?P<rest>(?:[ _][A-Za-z0-9_]+){0,3})>)"
-    r"|(?P<debris>\b(?:TODO|TBD|FIXME|XXX)\b)"
-    r"|(?P<lorem>(?i:lorem ipsum))"
 )
+_ANGLE: Final = re.compile(
+    r"(?P<insert>(?i:<\s*(?:insert|enter|add|put|your)\b[^<>\n]{0,60}>))"
+    r"|(?P<angle>(?<![\w<])<(?P<tag>[A-Za-z][A-Za-z0-9_]*)(?P<rest>(?:[ _][A-Za-z0-9_]+){0,3})>)"
+)
+_DEBRIS: Final = re.compile(r"(?P<debris>\b(?:TODO|TBD|FIXME|XXX)\b)")
+_LOREM: Final = re.compile(r"(?P<lorem>lorem ipsum)")
+_BY_HINT: Final = (("{", _BRACES), ("%", _PRINTF), ("[", _BRACKET), ("<", _ANGLE))
+_DEBRIS_WORDS: Final = ("TODO", "TBD", "FIXME", "XXX")
+_ORDER: Final = {
+    kind: i
+    for i, kind in enumerate(
+        ("double", "brace", "printf", "bracket", "insert", "angle", "debris", "lorem")
+    )
+}
+"""Which form wins when two start at the same place."""
+_MAX_MATCHES: Final = 2_000
 _HINTS: Final = ("{", "[", "<", "%", "TODO", "TBD", "FIXME", "XXX")
 """Substrings one of which every placeholder holds: a cheap test before the scan."""
 _CODE_SKIPS: Final = frozenset({"double", "brace", "printf", "angle", "debris"})
+
+
+def _matches(text: ItemText) -> list[re.Match[str]]:
+    """Every form's matches, in order of where they start, none overlapping an earlier
+    one (as one scan of all the forms would read them)."""
+    out = text.output
+    found: list[tuple[int, int, re.Match[str]]] = []
+    for hint, pattern in _BY_HINT:
+        if hint in out:
+            for match in pattern.finditer(out):
+                found.append((match.start(), _ORDER[match.lastgroup or ""], match))
+                if len(found) >= _MAX_MATCHES:
+                    break
+    if any(word in out for word in _DEBRIS_WORDS):
+        found.extend((m.start(), _ORDER["debris"], m) for m in _DEBRIS.finditer(out))
+    if "lorem" in text.lower:
+        # Matched on the lower-cased copy (same indices), shown as written.
+        for m in _LOREM.finditer(text.lower):
+            found.append((m.start(), _ORDER["lorem"], m))
+    found.sort(key=lambda f: (f[0], f[1]))
+    kept: list[re.Match[str]] = []
+    end = -1
+    for start, _, match in found:
+        if start >= end:
+            kept.append(match)
+            end = match.end()
+    return kept
 
 
 def check_placeholders(text: ItemText) -> CheckResult:
@@ -83,17 +127,18 @@ def check_placeholders(text: ItemText) -> CheckResult:
         return CheckResult("placeholders", PASSED)
     code = text.task_type in CODE_TASK_TYPES
     found: list[str] = []
-    for match in _ANY.finditer(text.output):
+    for match in _matches(text):
         kind = match.lastgroup
         if kind is None or (code and kind in _CODE_SKIPS):
             continue
-        if kind == "bracket" and match.group().isupper() and len(match.group()) < 6:
+        written = out[match.start() : match.end()]
+        if kind == "bracket" and written.isupper() and len(written) < 6:
             continue  # [X], [OK], [PDF], [WIP]: a checkbox or a tag, not a field
         if kind == "angle":
             tag, rest = match.group("tag"), match.group("rest")
             if tag.lower() in _HTML_TAGS or (rest and tag.islower() and "_" not in tag):
                 continue  # <br>, <td nowrap>, <a title>: markup
-        quoted = clip(match.group(), 40)
+        quoted = clip(written, 40)
         if quoted not in found:
             found.append(quoted)
         if len(found) > _SHOWN:

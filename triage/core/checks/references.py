@@ -43,11 +43,19 @@ LL-61319``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Final
 
 from triage.core.checks.result import FAILED, PASSED, CheckResult
-from triage.core.checks.text import REQUEST_LABEL, ItemText, call_label, clip, leaves
+from triage.core.checks.text import (
+    REQUEST_LABEL,
+    ItemText,
+    call_label,
+    clip,
+    leaves,
+    literal_pattern,
+)
 
 __all__ = ["check_references", "output_references"]
 
@@ -65,11 +73,16 @@ _CODE: Final = r"[A-Z]{2,6}(?:-[A-Z0-9]+)+"
 # capitals, which the regex engine skips to quickly; boundaries are tested by hand.
 _CODE_RE: Final = re.compile(_CODE)
 _HASH_RE: Final = re.compile(r"#\d{3,}")
-_KEYWORD_RE: Final = re.compile(rf"(?:{_KEYWORDS})")
+_KEYWORD_WORDS: Final = (
+    "order", "booking", "reservation", "invoice", "ticket", "account", "case", "reference",
+    "ref", "confirmation", "gift card", "gift-card",
+)  # fmt: skip
+_KEYWORD_RE: Final = re.compile(literal_pattern(_KEYWORD_WORDS))
 _VALUE_RE: Final = re.compile(
     r"(?:\s+(?:no\.?|number|num|id|#|:))?\s*:?\s*#?"
     r"((?=[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{2,30})(?![\w-])"
 )
+_DIGIT: Final = re.compile(r"\d")
 _SEPARATORS: Final = re.compile(r"[-_#./]")
 _MAX_REFS: Final = 50
 _SHOWN: Final = 2
@@ -83,7 +96,8 @@ def _code_ok(code: str) -> bool:
     """Whether a code-shaped string is a reference rather than a technical name."""
     prefix, _, rest = code.partition("-")
     body = rest.replace("-", "")
-    return prefix not in _TECHNICAL and len(body) >= 3 and any(c.isdigit() for c in body)
+    # The body is letters and digits: it holds a digit unless it is all letters.
+    return len(body) >= 3 and not body.isalpha() and prefix not in _TECHNICAL
 
 
 def _value_ok(ref: str) -> bool:
@@ -91,7 +105,10 @@ def _value_ok(ref: str) -> bool:
     digits = ref.lstrip("#")
     if digits.isdigit() and len(digits) == 4 and 1900 <= int(digits) <= 2100:
         return False  # a year
-    return not (_CODE_ONLY.fullmatch(ref.upper()) and not _code_ok(ref.upper()))
+    if "-" not in ref:
+        return True  # not shaped like a code, so not a technical name either
+    upper = ref.upper()
+    return not (_CODE_ONLY.fullmatch(upper) and not _code_ok(upper))
 
 
 _CODE_ONLY: Final = re.compile(_CODE)
@@ -122,8 +139,8 @@ def output_references(output: str, low: str | None = None) -> list[str]:
     low = output.lower() if low is None else low
     for match in _KEYWORD_RE.finditer(low):
         start, end = match.span()
-        if start and low[start - 1].isalnum():
-            continue
+        if (start and low[start - 1].isalnum()) or not _DIGIT.search(low, end, end + 48):
+            continue  # part of a word, or no digit near enough to be its value
         value = _VALUE_RE.match(low, end, end + 60)
         if value is None:
             continue
@@ -148,6 +165,9 @@ _REF_KEY: Final = re.compile(rf"{_KEYWORDS}|\bid\b|_id\b")
 """Argument keys that name a reference: ``order_id``, ``booking``, ``invoice``."""
 _ARG_REF: Final = re.compile(r"#?(?=[A-Za-z0-9-]*\d)[A-Za-z0-9][A-Za-z0-9-]{2,30}")
 _MAX_CALLS: Final = 100
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+_FLAT: Final = 50
+"""Items of a flat argument mapping read without walking it."""
 
 
 def _present(key: str, compact: str) -> bool:
@@ -250,22 +270,59 @@ def _argument_references(text: ItemText) -> list[tuple[str, str]]:
         args = call.arguments
         if not isinstance(args, Mapping):
             continue
-        for key, value, _ in leaves(args):
-            if not isinstance(value, str) or key is None or not _REF_KEY.search(key.lower()):
+        for key, value in _pairs(args):
+            if type(value) is not str or not _reference_key(key):
                 continue
-            value = value[:40]
-            ref = value if _ARG_REF.fullmatch(value) else None
-            if ref is not None and _value_ok(ref) and (not ref[:1].isalpha() or _code_ok(ref)):
+            ref = value[:40]
+            if not _ARG_REF.fullmatch(ref):
+                continue
+            if _value_ok(ref) and (not ref[:1].isalpha() or _code_ok(ref)):
                 found.append((call_label(call), ref))
                 if len(found) >= _MAX_REFS:
                     return found
     return found
 
 
+def _pairs(args: Mapping[object, object]) -> Iterator[tuple[str, object]]:
+    """``(key, scalar)`` inside ``args``: its own items when it is flat (the usual
+    shape, read without walking), else every scalar :func:`leaves` reaches."""
+    if type(args) is dict and len(args) < _FLAT:
+        items = list(args.items())
+        if all(type(v) in _SCALARS for _, v in items):
+            for key, value in items:
+                if type(key) is str:
+                    yield key, value
+            return
+    for key, value, _ in leaves(args):
+        if key is not None:
+            yield key, value
+
+
+@lru_cache(maxsize=1024)
+def _reference_key(key: str) -> bool:
+    """Whether an argument's key names a reference; keys repeat, so it is remembered."""
+    return _REF_KEY.search(key[:60].lower()) is not None
+
+
+def _in_request(ref: str, asked: str) -> bool:
+    """Whether ``ref`` stands in the request as written, as a whole token: the usual
+    case, found without normalising anything."""
+    start = asked.find(ref)
+    while start >= 0:
+        end = start + len(ref)
+        if not _glued(asked, start, end):
+            return True
+        start = asked.find(ref, start + 1)
+    return False
+
+
 def check_references(text: ItemText) -> CheckResult:
     """The ``references`` check on one item: see the module's docstring."""
     refs = output_references(text.output, text.lower)
     written = _argument_references(text)
+    asked = text.asked
+    refs = [r for r in refs if not _in_request(r, asked)]
+    written = [(w, r) for w, r in written if not _in_request(r, asked)]
     if not refs and not written:
         return CheckResult("references", PASSED)
     compact = _compact([ground for _, ground in text.grounds])

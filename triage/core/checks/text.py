@@ -26,10 +26,10 @@ own scan of the output.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from functools import cached_property
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar, overload
 
 from triage.core.models import Item, ToolCall
 
@@ -41,8 +41,59 @@ __all__ = [
     "call_label",
     "clip",
     "leaves",
+    "literal_pattern",
     "scalar_text",
 ]
+
+_T = TypeVar("_T")
+
+
+class lazy(Generic[_T]):  # noqa: N801 - named as the decorator it is used as
+    """A view computed on first use and then kept on the instance: what
+    ``functools.cached_property`` does, without the lock it takes on every first use
+    (the checks build a dozen views per item, and the lock was a tenth of their cost)."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> lazy[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> _T: ...
+    def __get__(self, instance: object, owner: type) -> lazy[_T] | _T:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
+def literal_pattern(words: Iterable[str]) -> str:
+    """A pattern matching any of ``words`` (the longest at a place), built as a tree
+    of their letters: the regex engine then tries one branch at each position rather
+    than every word in turn, which halves the cost of a scan."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alts:
+            return ""
+        if "" in node:
+            return "(?:" + "|".join(alts) + ")?"
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return build(tree)
+
 
 MAX_DEPTH: Final = 32
 """Levels of nesting followed inside one tool call's arguments or result."""
@@ -70,6 +121,8 @@ def call_label(call: ToolCall) -> str:
 def tool_name(call: ToolCall) -> str:
     """The call's name, cut short; ``tool`` when it has none usable."""
     name = call.name if isinstance(call.name, str) else ""
+    if 0 < len(name) <= 60 and name.isidentifier():
+        return name  # the usual name, already fit to quote
     return clip(name, 60) or "tool"
 
 
@@ -96,7 +149,10 @@ def leaves(value: Any) -> Iterator[tuple[str | None, Any, Mapping[Any, Any] | No
     room = MAX_NODES - 1
     while stack:
         node, key, parent, depth = stack.pop()
-        if isinstance(node, Mapping):
+        kind = type(node)
+        if kind is str or kind is int or kind is float:
+            yield key, node, parent
+        elif kind is dict or isinstance(node, Mapping):
             if depth >= MAX_DEPTH or room <= 0:
                 continue
             try:
@@ -106,7 +162,7 @@ def leaves(value: Any) -> Iterator[tuple[str | None, Any, Mapping[Any, Any] | No
             room -= len(pairs)
             for k, v in reversed(pairs):
                 stack.append((v, k if isinstance(k, str) else None, node, depth + 1))
-        elif isinstance(node, list | tuple):
+        elif kind is list or kind is tuple or isinstance(node, list | tuple):
             if depth >= MAX_DEPTH or room <= 0:
                 continue
             children = node[:room]
@@ -142,13 +198,13 @@ class ItemText:
         self.max_chars = max(1, max_chars)
         """Characters of any one text looked at."""
 
-    @cached_property
+    @lazy
     def output(self) -> str:
         """The output, cut to ``max_chars``."""
         out = self.item.output
         return out[: self.max_chars] if isinstance(out, str) else ""
 
-    @cached_property
+    @lazy
     def lower(self) -> str:
         """:attr:`output` lower-cased, character for character (same length and indices),
         for cheap case-blind searches."""
@@ -158,19 +214,19 @@ class ItemText:
         # A few characters lower-case to two ("İ"); keep those as they are.
         return "".join(c if len(c.lower()) != 1 else c.lower() for c in self.output)
 
-    @cached_property
+    @lazy
     def task_type(self) -> str:
         """The task type, or ``""`` when it is not text."""
         task = self.item.task_type
         return task if isinstance(task, str) else ""
 
-    @cached_property
+    @lazy
     def meta(self) -> Mapping[str, Any]:
         """The item's ``meta``, or an empty mapping when it is not one."""
         meta = self.item.meta
         return meta if isinstance(meta, Mapping) else {}
 
-    @cached_property
+    @lazy
     def calls(self) -> tuple[ToolCall, ...]:
         """The tool calls (at most 1,000), leaving out anything that is not one."""
         calls = self.item.tool_calls
@@ -178,16 +234,21 @@ class ItemText:
             return ()
         return tuple(c for c in calls[:1000] if isinstance(c, ToolCall))
 
-    @cached_property
+    @lazy
     def request(self) -> str:
         """The input and the transcript's turns, ``max_chars`` in total."""
+        given = self.item.input
+        if not self.item.transcript and type(given) is str:
+            return given[: self.max_chars]  # the usual item: nothing to join
         return self._joined(assistant=True)
 
-    @cached_property
+    @lazy
     def asked(self) -> str:
         """The input and the transcript's turns but the assistant's, ``max_chars`` in
         total: what the item was asked, not what the agent answered along the way."""
         turns = self.item.transcript
+        if not turns:
+            return self.request
         if not isinstance(turns, tuple | list) or not any(
             getattr(t, "role", None) in _OWN_ROLES for t in turns[:10_000]
         ):
@@ -213,7 +274,7 @@ class ItemText:
                 budget -= len(parts[-1]) + 1
         return "\n".join(parts)
 
-    @cached_property
+    @lazy
     def parts(self) -> tuple[tuple[str, str, str], ...]:
         """``(where, arguments, result)`` for each tool call, flattened to text, at
         most ``2 * max_chars`` characters in all (less the request's)."""
@@ -229,26 +290,35 @@ class ItemText:
             out.append((call_label(call), args, result))
         return tuple(out)
 
-    @cached_property
+    @lazy
     def segments(self) -> tuple[tuple[str, str], ...]:
         """``(where, text)``: the request, then each tool call's arguments and result."""
         out = [(REQUEST_LABEL, self.request)]
         out.extend((where, f"{args}\n{result}") for where, args, result in self.parts)
         return tuple(out)
 
-    @cached_property
+    @lazy
     def haystack(self) -> str:
         """Every segment's text joined: where an output's facts may come from."""
         return "\n".join(text for _, text in self.segments)
 
-    @cached_property
+    @lazy
     def grounds(self) -> tuple[tuple[str, str], ...]:
         """``(where, text)``: :attr:`asked`, then each tool call's result (``the
-        lookup_order result``): what the item was given, not what the agent wrote."""
+        lookup_order result``): what the item was given, not what the agent wrote.
+        The results are flattened on their own, without the arguments, so a check
+        that needs only these never flattens the rest."""
+        if "parts" in self.__dict__:  # already flattened for another check
+            results = [(w, r) for w, _, r in self.parts]
+        else:
+            budget = 2 * self.max_chars - len(self.request)
+            results = []
+            for call in self.calls:
+                if budget <= 0:
+                    break
+                text = flatten(call.result, budget) if call.result is not None else ""
+                budget -= len(text) + 1
+                results.append((call_label(call), text))
         out = [(REQUEST_LABEL, self.asked)]
-        out.extend(
-            (where.removesuffix(" call") + " result", result)
-            for where, _, result in self.parts
-            if result
-        )
+        out.extend((where.removesuffix(" call") + " result", r) for where, r in results if r)
         return tuple(out)
