@@ -538,3 +538,21 @@ def test_any_item_gives_every_check(
     assert [r.name for r in results] == list(CHECKS)
     assert all(r.status in {"passed", "failed", "unknown"} for r in results[1:])
     assert results == run_checks(it, CheckSettings(frozenset({"example.com"}), max_chars))
+
+
+def test_a_letter_tree_pattern_finds_what_the_plain_alternation_finds() -> None:
+    import re
+
+    from triage.core.checks.text import literal_pattern
+
+    words = ["ref", "reference", "refund", "refunded", "gift card", "gift-card", "e-mail"]
+    tree = re.compile(literal_pattern(words))
+    plain = re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+    text = "ref reference refunded refunds gift card gift-card e-mail re refe"
+    assert [m.group() for m in tree.finditer(text)] == [m.group() for m in plain.finditer(text)]
+    assert [m.group() for m in tree.finditer(text)][:4] == [
+        "ref",
+        "reference",
+        "refunded",
+        "refund",
+    ]

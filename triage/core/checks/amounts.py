@@ -49,6 +49,9 @@ from triage.core.checks.text import REQUEST_LABEL, ItemText, call_label, leaves
 
 __all__ = ["Money", "check_amounts", "money_in"]
 
+_PASSED: Final = CheckResult("amounts", PASSED)
+"""The result when nothing is found: one value, as results are immutable."""
+
 _SYMBOLS: Final = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
 _CODES: Final = (
     "USD EUR GBP JPY CHF CAD AUD NZD SEK NOK DKK PLN CZK HUF INR CNY HKD SGD ZAR BRL MXN"
@@ -364,18 +367,18 @@ def check_amounts(text: ItemText) -> CheckResult:
     """The ``amounts`` check on one item: see the module's docstring."""
     said = money_in(text.output, low=text.lower)
     if not said:
-        return CheckResult("amounts", PASSED)
+        return _PASSED
     meta = _meta_reference(text)  # most often all an output says: looked at first
     if meta and all(_matches(money, meta[0][0]) for money, _ in said):
-        return CheckResult("amounts", PASSED)
+        return _PASSED
     refs = references(text)
     if not refs:
-        return CheckResult("amounts", PASSED)
+        return _PASSED
     unmatched = [
         i for i, (money, _) in enumerate(said) if not any(_matches(money, r) for r, _ in refs)
     ]
     if not unmatched:
-        return CheckResult("amounts", PASSED)
+        return _PASSED
     plain = [r for r, _ in refs]
     summed = _in_sums([m for m, _ in said], plain)
     for i in unmatched:
@@ -387,4 +390,4 @@ def check_amounts(text: ItemText) -> CheckResult:
         verb = "is" if where == "meta.amount" else "says"
         shown = Money(ref.value, ref.currency or money.currency)
         return CheckResult("amounts", FAILED, f"the output says {money}; {where} {verb} {shown}")
-    return CheckResult("amounts", PASSED)
+    return _PASSED

@@ -59,6 +59,9 @@ from triage.core.models import ToolCall
 
 __all__ = ["ACTIONS", "NON_ACTION_TASKS", "check_claimed_success", "claims"]
 
+_PASSED: Final = CheckResult("claimed_success", PASSED)
+"""The result when nothing is found: one value, as results are immutable."""
+
 ACTIONS: Final[dict[str, tuple[str, ...]]] = {
     "refund": ("refund",),
     "cancel": ("cancel", "void"),
@@ -302,7 +305,7 @@ def failure(call: ToolCall) -> str | None:
     """Why ``call`` failed, in a few words (``""`` when it gives none), or ``None`` when
     it did not fail."""
     result = call.result
-    if isinstance(result, Mapping):
+    if type(result) is dict or isinstance(result, Mapping):
         reason = _mapping_failure(result)
         if reason is not None:
             return reason
@@ -385,9 +388,9 @@ def check_claimed_success(text: ItemText) -> CheckResult:
     verdict = _claimed(text, found, calls)
     if verdict is not None:
         return verdict
-    failed = _unrecovered(calls)
+    failed = _unrecovered(calls) if calls else None
     if failed is None:
-        return CheckResult("claimed_success", PASSED)
+        return _PASSED
     # A claim of an action whose own call succeeded is about that call, not the failure.
     vouched = {
         words
@@ -400,7 +403,7 @@ def check_claimed_success(text: ItemText) -> CheckResult:
         call, why = failed
         said = f'the output says "{words}"; the {tool_name(call)} call failed'
         return CheckResult("claimed_success", FAILED, f"{said}: {why}" if why else said)
-    return CheckResult("claimed_success", PASSED)
+    return _PASSED
 
 
 def _claimed(

@@ -29,6 +29,9 @@ from triage.core.checks.text import ItemText, clip
 
 __all__ = ["check_links", "link_hosts"]
 
+_PASSED: Final = CheckResult("links", PASSED)
+"""The result when nothing is found: one value, as results are immutable."""
+
 _SHARED_SUFFIXES: Final = frozenset(
     "co.uk org.uk ac.uk gov.uk me.uk ltd.uk plc.uk net.uk com.au net.au org.au co.nz "
     "org.nz co.jp ne.jp or.jp co.kr co.in co.za com.br com.mx com.ar com.cn com.tr "
@@ -105,10 +108,10 @@ def check_links(text: ItemText, link_domains: frozenset[str]) -> CheckResult:
     """The ``links`` check on one item: see the module's docstring."""
     low = text.lower
     if "http" not in low and "www." not in low:
-        return CheckResult("links", PASSED)
+        return _PASSED
     hosts = link_hosts(low)
     if not hosts:
-        return CheckResult("links", PASSED)
+        return _PASSED
     domains = frozenset(d.strip().lower().strip(".") for d in link_domains if isinstance(d, str))
     unknown: list[str] = []
     haystack: str | None = None
@@ -120,7 +123,7 @@ def check_links(text: ItemText, link_domains: frozenset[str]) -> CheckResult:
         if not any(_named_in(c, haystack) for c in _candidates(host)):
             unknown.append(host)
     if not unknown:
-        return CheckResult("links", PASSED)
+        return _PASSED
     shown = ", ".join(clip(h, 60) for h in unknown[:_SHOWN])
     more = f" and {len(unknown) - _SHOWN} more" if len(unknown) > _SHOWN else ""
     return CheckResult(

@@ -43,6 +43,9 @@ from triage.core.checks.text import ItemText
 
 __all__ = ["CUSTOMER_FACING_TASKS", "check_personal_data", "customer_facing"]
 
+_PASSED: Final = CheckResult("personal_data", PASSED)
+"""The result when nothing is found: one value, as results are immutable."""
+
 CUSTOMER_FACING_TASKS: Final = frozenset(
     {
         "support_reply",
@@ -167,7 +170,7 @@ def _runs(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     for match in _RUN.finditer(text):
         start, end = match.span()
-        if sum(c.isdigit() for c in match.group()) >= 8:
+        if sum(map(str.isdigit, match.group())) >= 8:
             out.append((max(0, start - 1), min(len(text), end + 2)))
             if len(out) >= _MAX_RUNS:
                 break
@@ -190,7 +193,7 @@ def _own_address(address: str, domains: frozenset[str]) -> bool:
 def check_personal_data(text: ItemText, link_domains: frozenset[str]) -> CheckResult:
     """The ``personal_data`` check on one item: see the module's docstring."""
     if not customer_facing(text):
-        return CheckResult("personal_data", PASSED)
+        return _PASSED
     known: set[tuple[str, str]] | None = None
     domains: frozenset[str] | None = None
     for kind, normal, written in _found(text.output):
@@ -204,4 +207,4 @@ def check_personal_data(text: ItemText, link_domains: frozenset[str]) -> CheckRe
         if (kind, normal) in known:
             continue
         return CheckResult("personal_data", FAILED, f"{kind} {_masked(kind, normal, written)}")
-    return CheckResult("personal_data", PASSED)
+    return _PASSED

@@ -34,6 +34,9 @@ from triage.core.checks.text import ItemText, clip
 
 __all__ = ["CODE_TASK_TYPES", "check_placeholders"]
 
+_PASSED: Final = CheckResult("placeholders", PASSED)
+"""The result when nothing is found: one value, as results are immutable."""
+
 CODE_TASK_TYPES: Final = frozenset({"code_change"})
 """Task types whose output is code: braces, ``%s``, ``<T>`` and TODO are not debris there."""
 
@@ -124,7 +127,7 @@ def check_placeholders(text: ItemText) -> CheckResult:
     out = text.output
     hinted = any(h in out for h in _HINTS) or "lorem" in text.lower
     if not hinted:
-        return CheckResult("placeholders", PASSED)
+        return _PASSED
     code = text.task_type in CODE_TASK_TYPES
     found: list[str] = []
     for match in _matches(text):
@@ -144,7 +147,7 @@ def check_placeholders(text: ItemText) -> CheckResult:
         if len(found) > _SHOWN:
             break
     if not found:
-        return CheckResult("placeholders", PASSED)
+        return _PASSED
     shown = ", ".join(f'"{f}"' for f in found[:_SHOWN])
     more = ", …" if len(found) > _SHOWN else ""
     noun = "placeholder" if len(found) == 1 else "placeholders"

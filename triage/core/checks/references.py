@@ -43,7 +43,7 @@ LL-61319``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Final
 
@@ -58,6 +58,9 @@ from triage.core.checks.text import (
 )
 
 __all__ = ["check_references", "output_references"]
+
+_PASSED: Final = CheckResult("references", PASSED)
+"""The result when nothing is found: one value, as results are immutable."""
 
 _TECHNICAL: Final = frozenset(
     "UTF ISO SHA RFC CVE GPT HTTP TLS SSL IPV MD AES RSA PEP ECMA IEEE COVID USB HDMI MP "
@@ -125,11 +128,12 @@ def output_references(output: str, low: str | None = None) -> list[str]:
     """The references in ``output`` as written, each once (by normal form), in order
     of where they stand; ``low`` is ``output`` lower-cased, when already at hand."""
     found: list[tuple[int, str]] = []
-    for match in _CODE_RE.finditer(output):
+    # Every code holds a dash and every hash reference a "#": skip the scans without.
+    for match in _CODE_RE.finditer(output) if "-" in output else ():
         start, end = match.span()
         if not _glued(output, start, end) and _code_ok(match.group()):
             found.append((start, match.group()))
-    for match in _HASH_RE.finditer(output):
+    for match in _HASH_RE.finditer(output) if "#" in output else ():
         start, end = match.span()
         before = output[start - 1] if start else " "
         after = output[end] if end < len(output) else " "
@@ -268,10 +272,10 @@ def _argument_references(text: ItemText) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for call in text.calls[:_MAX_CALLS]:
         args = call.arguments
-        if not isinstance(args, Mapping):
+        if type(args) is not dict and not isinstance(args, Mapping):
             continue
         for key, value in _pairs(args):
-            if type(value) is not str or not _reference_key(key):
+            if type(value) is not str or type(key) is not str or not _reference_key(key):
                 continue
             ref = value[:40]
             if not _ARG_REF.fullmatch(ref):
@@ -283,19 +287,12 @@ def _argument_references(text: ItemText) -> list[tuple[str, str]]:
     return found
 
 
-def _pairs(args: Mapping[object, object]) -> Iterator[tuple[str, object]]:
-    """``(key, scalar)`` inside ``args``: its own items when it is flat (the usual
+def _pairs(args: Mapping[object, object]) -> Iterable[tuple[object, object]]:
+    """``(key, scalar)`` inside ``args``: its own items when it is a flat dict (the usual
     shape, read without walking), else every scalar :func:`leaves` reaches."""
-    if type(args) is dict and len(args) < _FLAT:
-        items = list(args.items())
-        if all(type(v) in _SCALARS for _, v in items):
-            for key, value in items:
-                if type(key) is str:
-                    yield key, value
-            return
-    for key, value, _ in leaves(args):
-        if key is not None:
-            yield key, value
+    if type(args) is dict and len(args) < _FLAT and all(type(v) in _SCALARS for v in args.values()):
+        return args.items()
+    return [(key, value) for key, value, _ in leaves(args) if key is not None]
 
 
 @lru_cache(maxsize=1024)
@@ -324,7 +321,7 @@ def check_references(text: ItemText) -> CheckResult:
     refs = [r for r in refs if not _in_request(r, asked)]
     written = [(w, r) for w, r in written if not _in_request(r, asked)]
     if not refs and not written:
-        return CheckResult("references", PASSED)
+        return _PASSED
     compact = _compact([ground for _, ground in text.grounds])
     missing = [r for r in refs if not _grounded(r, compact)]
     if missing:
@@ -334,4 +331,4 @@ def check_references(text: ItemText) -> CheckResult:
     for where, ref in written:
         if not _grounded(ref, compact):
             return CheckResult("references", FAILED, _evidence(ref, where, text, []))
-    return CheckResult("references", PASSED)
+    return _PASSED
