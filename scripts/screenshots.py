@@ -29,6 +29,8 @@ from triage.tui.screens.rules import RulesScreen
 from triage.tui.screens.stats import StatsScreen
 
 SIZE = (140, 40)
+CHECKED = "sb-20261120-0013"
+"""An open item of the demo's last day that fails two automated checks."""
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
@@ -82,6 +84,19 @@ async def shoot(config: Config, out: Path) -> list[Path]:
         await pilot.press("escape")
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("slash")
+        app.screen.query_one("#search", Input).value = CHECKED
+        await pilot.press("enter")
+        await until(pilot, lambda: "search" in str(app.screen.query_one("#status").render()))
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ItemScreen))
+        await pilot.pause(0.2)
+        save("item-checks")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+        await pilot.press("escape")
+        await until(pilot, ready(app))
         await pilot.press("question_mark")
         await pilot.pause(0.1)
         save("help")

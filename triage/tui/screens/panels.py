@@ -75,6 +75,9 @@ def why(ex: Explanation) -> Text:
             "checked to measure what auto-pass lets through.\n\n",
             style="italic",
         )
+    if d.failed_checks:  # what was found comes before the rules it set off
+        text.append_text(_checks(d.checks))
+        text.append("\n")
     if not d.reasons:
         text.append(f"No rule matched: the default lane, {d.lane.value}.\n")
     for reason in sorted(d.reasons, key=lambda r: -r.lane.severity):
@@ -89,7 +92,8 @@ def why(ex: Explanation) -> Text:
         text.append("  " + one_line(reason.why, 300) + "\n")
         for key, value in reason.matched.items():
             text.append(f"    {one_line(key, 40)} = {_value(value)}\n", style="dim")
-    text.append_text(_checks(d.checks))
+    if not d.failed_checks:
+        text.append_text(_checks(d.checks))
     n = d.novelty
     text.append("\nnovelty ", style="bold")
     text.append(f"{n.score:.0f}/100 similar", style="")
@@ -100,8 +104,8 @@ def why(ex: Explanation) -> Text:
 
 
 def _checks(checks: tuple[CheckResult, ...]) -> Text:
-    """The automated checks: each failed one with its evidence, then the passed ones."""
-    text = Text("\nchecks ", style="bold")
+    """The automated checks: each failed one with its evidence, or that all passed."""
+    text = Text("checks " if any(c.failed for c in checks) else "\nchecks ", style="bold")
     if not checks:
         text.append("none run (decided before automated checks existed)\n", style="dim")
         return text
