@@ -1,0 +1,227 @@
+"""Learned failure risk: the features of any item, and a fitted model's score.
+
+A :class:`RiskModel` is a regularised logistic model over :func:`features`, fitted
+from the verdicts in force (:mod:`triage.learn.risk_fit`), kept as plain numbers so
+that scoring needs neither scikit-learn nor numpy: a dot product over the few
+features an item has, tens of microseconds. :meth:`RiskModel.score` gives
+``p_fail``, an upper bound that is wide where the evidence is thin (a Laplace
+approximation of each weight's uncertainty; a feature the model never saw carries
+the prior's), and the features that pushed the score most, in words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from triage.core.checks.result import CheckResult
+from triage.core.models import Item
+
+__all__ = ["FEATURES_VERSION", "Risk", "RiskModel", "describe", "features"]
+
+FEATURES_VERSION: Final = 1
+"""Bumped whenever :func:`features` changes what it derives: a model fitted on other
+features is then refitted, never applied."""
+
+Z_UPPER: Final = 1.645
+"""One-sided 95%: the upper bound is the score this many standard errors up."""
+
+_MAX_META_KEYS: Final = 40
+_MAX_TEXT: Final = 40
+
+
+def _log(value: float) -> float:
+    return math.log1p(max(0.0, value))
+
+
+def features(
+    item: Item,
+    signals: Mapping[str, Any],
+    checks: Sequence[CheckResult] = (),
+    rules: Iterable[str] = (),
+) -> dict[str, float]:
+    """The features of ``item``, derived generically from any item: task type, agent,
+    model, novelty and history, tool names, counts and errors, lengths, the numeric,
+    boolean and short-text ``meta`` fields at the top level, the checks' results and
+    the ids of the ``rules`` that matched. Names read as words (``task_type=refund``,
+    ``check references failed``); values are 1 for a presence, else a scaled number."""
+    out: dict[str, float] = {
+        f"task_type={_short(item.task_type)}": 1.0,
+        f"agent={_short(item.agent)}": 1.0,
+        f"model={_short(item.model)}": 1.0,
+        "novelty_gap": (100.0 - float(signals.get("novelty") or 0.0)) / 100.0,
+        "history": _log(float(signals.get("history") or 0)) / 5.0,
+        "tool_calls": _log(len(item.tool_calls)),
+        "tool_errors": _log(float(signals.get("tool_errors") or 0)),
+        "transcript_turns": _log(len(item.transcript)) / 2.0,
+        "output_length": _log(len(item.output)) / 8.0,
+        "input_length": _log(len(item.input)) / 8.0,
+    }
+    if signals.get("is_novel"):
+        out["is_novel"] = 1.0
+    if signals.get("model_is_new"):
+        out["model_is_new"] = 1.0
+    if not item.output.strip():
+        out["empty_output"] = 1.0
+    for call in item.tool_calls[:50]:
+        out[f"tool={_short(call.name)}"] = 1.0
+        if call.is_error:
+            out[f"tool_error={_short(call.name)}"] = 1.0
+    for key, value in list(item.meta.items())[:_MAX_META_KEYS]:
+        name = f"meta.{_short(str(key))}"
+        if isinstance(value, bool):
+            out[name] = 1.0 if value else 0.0
+        elif isinstance(value, int | float) and math.isfinite(value):
+            out[name] = math.copysign(_log(abs(float(value))), float(value)) / 5.0
+        elif isinstance(value, str) and 0 < len(value) <= _MAX_TEXT:
+            out[f"{name}={value}"] = 1.0
+    for check in checks:
+        if check.name == "platform":
+            out[f"platform={check.status}"] = 1.0
+        elif check.failed:
+            out[f"check {check.name} failed"] = 1.0
+    for rule in rules:
+        out[f"rule {rule}"] = 1.0
+    return {name: value for name, value in out.items() if value != 0.0}
+
+
+def _short(text: str) -> str:
+    """A text value as a feature name part: one line, at most 40 characters."""
+    flat = " ".join(text.split())
+    return flat[:_MAX_TEXT]
+
+
+def describe(feature: str, value: float) -> str:
+    """A feature as a reviewer reads it: ``task type refund``, ``2 tool errors``."""
+    if "=" in feature and not feature.startswith("meta."):
+        kind, _, what = feature.partition("=")
+        return f"{kind.replace('_', ' ')} {what}"
+    if feature == "tool_errors":
+        count = round(math.expm1(value))
+        return f"{count} tool error{'s' if count != 1 else ''}"
+    if feature == "tool_calls":
+        count = round(math.expm1(value))
+        return f"{count} tool call{'s' if count != 1 else ''}"
+    if feature == "novelty_gap":
+        return f"novelty {100 - value * 100:.0f}/100"
+    if feature == "history":
+        return f"{round(math.expm1(value * 5.0))} earlier items like it"
+    if feature in ("output_length", "input_length"):
+        chars = round(math.expm1(value * 8.0))
+        return f"{feature.replace('_', ' ')} {chars:,} characters"
+    if feature == "transcript_turns":
+        return f"{round(math.expm1(value * 2.0))} transcript turns"
+    return feature.replace("_", " ")
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """What the model says of one item."""
+
+    p_fail: float
+    """The calibrated probability that a reviewer would fail the item (0-1)."""
+    upper: float
+    """One-sided 95% upper bound of ``p_fail``: wide where the evidence is thin."""
+    model_version: str
+    contributions: tuple[tuple[str, float], ...] = ()
+    """The features that moved the score most, in words, with their weight in log-odds
+    (positive: towards failing), largest first."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "p_fail": round(self.p_fail, 4),
+            "upper": round(self.upper, 4),
+            "model_version": self.model_version,
+            "contributions": [{"feature": f, "weight": round(w, 3)} for f, w in self.contributions],
+        }
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """A fitted failure-risk model, as plain numbers (see the module notes)."""
+
+    version: str
+    """A hash of the training verdicts, the settings and :data:`FEATURES_VERSION`."""
+    intercept: float
+    weights: Mapping[str, float]
+    variances: Mapping[str, float]
+    """Each weight's posterior variance (diagonal Laplace approximation)."""
+    intercept_variance: float
+    prior_variance: float
+    """The variance of a feature the model never saw (its regularisation prior)."""
+    trained_on: int
+    """Verdicts it was fitted on."""
+    failures: int
+    """Of which failed."""
+    fitted_at: datetime
+    calibration: tuple[float, float] = (1.0, 0.0)
+    """``(a, b)``: the probability is ``sigmoid(a * z + b)`` of the raw log-odds ``z``."""
+    features_version: int = FEATURES_VERSION
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    """How it did on verdicts held out while fitting (``auc``, ``brier``, ...)."""
+
+    def score(self, feats: Mapping[str, float], *, top: int = 4) -> Risk:
+        """``p_fail``, its upper bound and the largest contributions for ``feats``."""
+        z = self.intercept
+        variance = self.intercept_variance
+        parts: list[tuple[str, float, float]] = []
+        weights, variances, prior = self.weights, self.variances, self.prior_variance
+        for name, value in feats.items():
+            weight = weights.get(name)
+            if weight is None:
+                variance += prior * value * value
+                continue
+            z += weight * value
+            variance += variances.get(name, prior) * value * value
+            if weight:
+                parts.append((name, value, weight * value))
+        a, b = self.calibration
+        p = _sigmoid(a * z + b)
+        upper = _sigmoid(a * (z + Z_UPPER * math.sqrt(variance)) + b)
+        parts.sort(key=lambda part: -abs(part[2]))
+        contributions = tuple((describe(n, v), round(c * a, 3)) for n, v, c in parts[:top])
+        return Risk(p, max(p, upper), self.version, contributions)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "intercept": self.intercept,
+            "weights": dict(self.weights),
+            "variances": dict(self.variances),
+            "intercept_variance": self.intercept_variance,
+            "prior_variance": self.prior_variance,
+            "trained_on": self.trained_on,
+            "failures": self.failures,
+            "fitted_at": self.fitted_at.isoformat(),
+            "calibration": list(self.calibration),
+            "features_version": self.features_version,
+            "metrics": dict(self.metrics),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RiskModel:
+        a, b = data.get("calibration") or (1.0, 0.0)
+        return cls(
+            version=str(data["version"]),
+            intercept=float(data["intercept"]),
+            weights={str(k): float(v) for k, v in dict(data["weights"]).items()},
+            variances={str(k): float(v) for k, v in dict(data["variances"]).items()},
+            intercept_variance=float(data["intercept_variance"]),
+            prior_variance=float(data["prior_variance"]),
+            trained_on=int(data["trained_on"]),
+            failures=int(data["failures"]),
+            fitted_at=datetime.fromisoformat(str(data["fitted_at"])),
+            calibration=(float(a), float(b)),
+            features_version=int(data.get("features_version", 0)),
+            metrics={str(k): float(v) for k, v in dict(data.get("metrics") or {}).items()},
+        )
