@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from triage.core.checks.result import CheckResult
+    from triage.core.risk import Risk
 
 from triage.errors import InvalidInput
 
@@ -132,6 +133,9 @@ class ReasonKind(enum.StrEnum):
     """The item was picked as an audit sample of ``pass`` and sent to ``scan``."""
     DEFAULT_LANE = "default_lane"
     """No rule matched: the rule set's default lane applied."""
+    BUDGET = "budget"
+    """The learned risk put the item above the threshold that keeps a lane near its
+    share of the daily attention budget."""
     CHECK = "check"
     """The rules chose ``pass`` but an automated check failed: ``pass`` needs every
     check to pass, so the item went to ``scan``."""
@@ -145,6 +149,7 @@ _LABEL = {
     ReasonKind.AUDIT_SAMPLE: "audit sample",
     ReasonKind.DEFAULT_LANE: "default lane",
     ReasonKind.CHECK: "failed checks",
+    ReasonKind.BUDGET: "risk budget",
 }
 AUDIT_SAMPLE_WHY = "audit sample: a share of pass items is checked to measure escapes"
 
@@ -229,6 +234,8 @@ class Decision:
     checks: tuple[CheckResult, ...] = ()
     """Every automated check's result on the item when it was triaged (none for
     decisions stored before checks existed)."""
+    failure_risk: Risk | None = None
+    """What the learned risk model said of the item (``None`` before one was fitted)."""
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:

@@ -20,7 +20,17 @@ from typing import Any, Final
 from triage.core.checks.result import CheckResult
 from triage.core.models import Item
 
-__all__ = ["FEATURES_VERSION", "Risk", "RiskModel", "describe", "features"]
+__all__ = [
+    "DEFAULT_CONSEQUENCE",
+    "FEATURES_VERSION",
+    "Risk",
+    "RiskModel",
+    "RiskThresholds",
+    "consequence",
+    "describe",
+    "features",
+    "thresholds_for",
+]
 
 FEATURES_VERSION: Final = 1
 """Bumped whenever :func:`features` changes what it derives: a model fitted on other
@@ -225,3 +235,89 @@ class RiskModel:
             features_version=int(data.get("features_version", 0)),
             metrics={str(k): float(v) for k, v in dict(data.get("metrics") or {}).items()},
         )
+
+
+DEFAULT_CONSEQUENCE: Final[Mapping[str, float]] = {
+    "customer_facing": 2.0,
+    "production": 2.0,
+    "amount": 0.5,
+    "recipients": 0.3,
+    "deep_rule": 1.5,
+}
+"""What is at stake, as multipliers of a base of 1 (``consequence`` in the rules'
+``[settings]`` changes any of them): ``customer_facing`` when ``meta.customer_facing``
+is true; ``production`` when ``meta.environment`` is production; ``amount`` and
+``recipients`` per power of ten of ``meta.amount`` and ``meta.recipients``
+(``1 + w × log10(1 + x)``); ``deep_rule`` when a structural rule sent the item to
+deep."""
+
+
+def consequence(
+    meta: Mapping[str, Any], *, deep_rule: bool, weights: Mapping[str, float] = DEFAULT_CONSEQUENCE
+) -> float:
+    """How much is at stake in an item, by the table of :data:`DEFAULT_CONSEQUENCE`."""
+    w = {**DEFAULT_CONSEQUENCE, **weights}
+    stake = 1.0
+    if meta.get("customer_facing") is True:
+        stake *= w["customer_facing"]
+    environment = meta.get("environment")
+    if isinstance(environment, str) and environment.lower() in ("production", "prod"):
+        stake *= w["production"]
+    for key in ("amount", "recipients"):
+        value = meta.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            stake *= 1.0 + w[key] * math.log10(1.0 + abs(float(value)))
+    if deep_rule:
+        stake *= w["deep_rule"]
+    return stake
+
+
+@dataclass(frozen=True, slots=True)
+class RiskThresholds:
+    """The daily attention budget turned into ``p_fail`` thresholds on recent days."""
+
+    deep: float | None
+    """Items at or above this ``p_fail`` go to ``deep`` (``None``: no budget for deep, or
+    structural rules already fill it)."""
+    scan: float | None
+    """Items the rules would pass at or above this ``p_fail`` get a look in ``scan``."""
+    deep_share: float
+    """The share of a day the lead planned for ``deep``."""
+    scan_share: float
+    structural_deep: float = 0.0
+    """The share of recent items rules alone sent to ``deep``: above ``deep_share``, the
+    budget is exceeded whatever the model says."""
+    days: int = 0
+    """Recent days the thresholds were calibrated on."""
+
+    @property
+    def over_budget(self) -> bool:
+        """Structural rules alone send more than the planned share to deep."""
+        return self.structural_deep > self.deep_share
+
+
+def thresholds_for(
+    recent: Sequence[tuple[float, bool]],
+    *,
+    deep_share: float,
+    scan_share: float,
+    days: int = 0,
+) -> RiskThresholds:
+    """Thresholds that keep, on the ``recent`` items (their ``p_fail`` and whether rules
+    alone sent them to deep), ``deep`` near ``deep_share`` of a day and ``deep`` and
+    ``scan`` together near ``deep_share + scan_share``: the ``p_fail`` of the item at
+    that rank among those the rules did not already send to deep."""
+    total = len(recent)
+    structural = sum(1 for _, deep in recent if deep)
+    structural_share = structural / total if total else 0.0
+    rest = sorted((p for p, deep in recent if not deep), reverse=True)
+
+    def at_share(share: float) -> float | None:
+        take = round(share * total) - structural
+        if take <= 0 or not rest:
+            return None
+        return rest[min(take, len(rest)) - 1]
+
+    deep = at_share(deep_share)
+    scan = at_share(deep_share + scan_share)
+    return RiskThresholds(deep, scan, deep_share, scan_share, structural_share, days)

@@ -44,7 +44,15 @@ SIGNALS: dict[str, str] = {
     'or "failed" (check.platform also "errored", "truncated" or "unknown")',
     "failed_checks": "names of the automated checks the item failed (list of text; test with "
     '`"amounts" in failed_checks` or `failed_checks != []`)',
+    "p_fail": "the learned probability 0-1 that a reviewer would fail the item "
+    "(null before a risk model is fitted)",
+    "p_fail_upper": "the upper end (95%) of p_fail: high where the evidence is thin "
+    "(null before a risk model is fitted)",
 }
+
+RISK_SIGNALS = frozenset({"p_fail", "p_fail_upper"})
+"""The signals the learned risk model gives: a rule testing them is decided after the
+model has scored the item, and is not among the model's own features."""
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -60,6 +68,8 @@ def compute_signals(
     history: int = 0,
     stats: Mapping[str, Any] | None = None,
     checks: Sequence[CheckResult] = (),
+    p_fail: float | None = None,
+    p_fail_upper: float | None = None,
 ) -> dict[str, Any]:
     """Every value in :data:`SIGNALS` for ``item``; ``checks`` are its automated checks'
     results (see :func:`triage.core.checks.run_checks`)."""
@@ -90,4 +100,6 @@ def compute_signals(
         "stats": stats if stats is not None else EMPTY_STATS,
         "check": {result.name: result.status for result in checks},
         "failed_checks": [result.name for result in checks if result.failed],
+        "p_fail": p_fail,
+        "p_fail_upper": p_fail_upper,
     }

@@ -10,6 +10,7 @@ from typing import Any
 from rapidfuzz import fuzz, process, utils
 
 from triage.core.models import Lane
+from triage.core.risk import DEFAULT_CONSEQUENCE
 from triage.rules.expr import ConditionError, compile_condition
 from triage.rules.layout import Block, Layout, scan
 from triage.rules.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_RULES, toml_nesting
@@ -36,11 +37,16 @@ SETTINGS_KEYS: dict[str, type] = {
     "novelty_threshold": float,
     "new_model_days": float,
     "link_domains": list,
+    "budget_deep": float,
+    "budget_scan": float,
+    "consequence": dict,
 }
 _RANGES: dict[str, tuple[float, float, str]] = {
     "audit_rate": (0.0, 1.0, "between 0 and 1 (a share: 0.05 is 5%)"),
     "novelty_threshold": (0.0, 100.0, "between 0 and 100"),
     "new_model_days": (0.0, math.inf, "0 or more"),
+    "budget_deep": (0.0, 1.0, "between 0 and 1 (a share of the day: 0.1 is 10%)"),
+    "budget_scan": (0.0, 1.0, "between 0 and 1 (a share of the day: 0.4 is 40%)"),
 }
 _DOMAIN = re.compile(
     r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}"
@@ -142,6 +148,10 @@ class FileCheck:
                 lane = self.lane(at, "default_lane", value)
                 if lane is not None:
                     values[key] = lane
+            elif key == "consequence":
+                weights = self.consequence(at, value)
+                if weights is not None:
+                    values[key] = weights
             elif key == "link_domains":
                 domains = self.domains(at, value)
                 if domains is not None:
@@ -156,6 +166,29 @@ class FileCheck:
                     values[key] = float(value)
         if state.settings_at == f"{self.rel}:{line}":
             state.settings = RuleSettings(**values)
+
+    def consequence(self, line: int, value: Any) -> tuple[tuple[str, float], ...] | None:
+        """``consequence``: an inline table of multipliers, each a known name."""
+        if not isinstance(value, dict):
+            self.problem(
+                line, f"consequence must be a table ({{amount = 0.5}}), not {_kind(value)}"
+            )
+            return None
+        out: list[tuple[str, float]] = []
+        for name, weight in value.items():
+            if name not in DEFAULT_CONSEQUENCE:
+                known = ", ".join(DEFAULT_CONSEQUENCE)
+                self.problem(
+                    line,
+                    f"unknown consequence {name!r}{_suggest(name, list(DEFAULT_CONSEQUENCE))}; "
+                    f"known: {known}",
+                )
+                return None
+            if not _is_number(weight) or not math.isfinite(weight) or weight < 0:
+                self.problem(line, f"consequence.{name} must be a number 0 or more, not {weight!r}")
+                return None
+            out.append((name, float(weight)))
+        return tuple(out)
 
     def domains(self, line: int, value: Any) -> tuple[str, ...] | None:
         """``link_domains``: a list of domain names, kept lower-case without a leading

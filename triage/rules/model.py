@@ -25,6 +25,16 @@ class RuleSettings:
     """Novelty (0-100 similarity to the nearest past input) below this is novel."""
     new_model_days: float = 3.0
     """For how many days after an agent switches model its outputs count as from a new model."""
+    budget_deep: float | None = None
+    """The share of a day's items planned for ``deep`` (the attention budget); with a
+    risk model fitted, items above the ``p_fail`` threshold that keeps ``deep`` near
+    this share go there. ``None``: no budget."""
+    budget_scan: float | None = None
+    """The share planned for ``scan``: items the rules would pass, above the threshold
+    that keeps ``deep`` and ``scan`` together near their shares, get a look."""
+    consequence: tuple[tuple[str, float], ...] = ()
+    """Changes to the table of what is at stake
+    (:data:`triage.core.risk.DEFAULT_CONSEQUENCE`), which orders a lane with the risk."""
     link_domains: tuple[str, ...] = ()
     """Domains (and their subdomains) the ``links`` check accepts in any output, besides
     those in the item's own input and tool results."""

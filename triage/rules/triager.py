@@ -16,7 +16,8 @@ from typing import Any
 from triage.core.checks import CheckResult, CheckSettings, run_checks
 from triage.core.models import Decision, Item, Lane, Novelty, Reason, ReasonKind
 from triage.core.novelty import NoveltyIndex
-from triage.core.signals import compute_signals
+from triage.core.risk import Risk, RiskModel, RiskThresholds, consequence, features
+from triage.core.signals import RISK_SIGNALS, compute_signals
 from triage.rules import RuleSet
 
 DAY = 86400.0
@@ -65,6 +66,12 @@ class History:
     models: ModelHistory = field(default_factory=ModelHistory)
     reviews: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """(reviewed, failed) per task type."""
+    risk: RiskModel | None = None
+    """The learned failure-risk model in force (``None``: none fitted yet; the rules'
+    own ordering applies)."""
+    thresholds: RiskThresholds | None = None
+    """The attention budget as ``p_fail`` thresholds (``None``: no budget set, or no
+    model to apply it with)."""
 
     def add(self, item: Item) -> None:
         """Remember an item (its input and model) as part of the past."""
@@ -94,7 +101,39 @@ class Triager:
 
     def signals(self, item: Item) -> dict[str, Any]:
         """The values every rule condition is evaluated against, for ``item``."""
-        return self._signals(item, run_checks(item, self.check_settings))[1]
+        checks = run_checks(item, self.check_settings)
+        signals = self._signals(item, checks)[1]
+        self._assess(item, signals, checks)
+        return signals
+
+    def features(self, item: Item) -> dict[str, float]:
+        """The risk model's features of ``item`` (see :func:`triage.core.risk.features`):
+        what a model is fitted on and scores."""
+        checks = run_checks(item, self.check_settings)
+        return self._features(item, self._signals(item, checks)[1], checks)
+
+    def _features(
+        self, item: Item, signals: Mapping[str, Any], checks: tuple[CheckResult, ...]
+    ) -> dict[str, float]:
+        # Rules that test the risk are decided after it, so they are not its features.
+        matched = (
+            rule.id
+            for rule in self.rules.matching(signals)
+            if not rule.shadow and not rule.condition.signals_used & RISK_SIGNALS
+        )
+        return features(item, signals, checks, matched)
+
+    def _assess(
+        self, item: Item, signals: dict[str, Any], checks: tuple[CheckResult, ...]
+    ) -> Risk | None:
+        """Score ``item`` with the risk model in force and put ``p_fail`` and
+        ``p_fail_upper`` into ``signals``; ``None`` without a model."""
+        model = self.history.risk
+        if model is None:
+            return None
+        risk = model.score(self._features(item, signals, checks))
+        signals["p_fail"], signals["p_fail_upper"] = risk.p_fail, risk.upper
+        return risk
 
     def _signals(
         self, item: Item, checks: tuple[CheckResult, ...]
@@ -121,6 +160,7 @@ class Triager:
         with a reason naming the checks (whatever the rules say)."""
         checks = run_checks(item, self.check_settings)
         novelty, signals = self._signals(item, checks)
+        risk = self._assess(item, signals, checks)
         settings = self.rules.settings
         reasons = tuple(
             Reason(
@@ -138,6 +178,9 @@ class Triager:
             rule_lane = max((r.lane for r in effective), key=lambda lane: lane.severity)
         else:
             rule_lane = settings.default_lane
+        budget = self._budget(risk, rule_lane)
+        if budget is not None:
+            reasons, rule_lane = (*reasons, budget), budget.lane
         failed = [result.name for result in checks if result.failed]
         if rule_lane is Lane.PASS and failed:
             floor = Reason(None, Lane.SCAN, _floor_why(failed), kind=ReasonKind.CHECK)
@@ -146,11 +189,18 @@ class Triager:
         sample = False
         if lane is Lane.PASS and audit_fraction(item.source, item.id) < settings.audit_rate:
             lane, sample = Lane.SCAN, True
-        risk = (
-            sum(10.0 for r in effective if r.lane is Lane.DEEP)
-            + sum(3.0 for r in effective if r.lane is Lane.SCAN)
-            + (100.0 - novelty.score) / 20.0
-        )
+        if risk is not None:  # expected value: how likely it fails × what is at stake
+            deep_rule = any(r.lane is Lane.DEEP for r in effective)
+            weights = dict(settings.consequence)
+            order = (
+                100.0 * risk.p_fail * consequence(item.meta, deep_rule=deep_rule, weights=weights)
+            )
+        else:
+            order = (
+                sum(10.0 for r in effective if r.lane is Lane.DEEP)
+                + sum(3.0 for r in effective if r.lane is Lane.SCAN)
+                + (100.0 - novelty.score) / 20.0
+            )
         return Decision(
             lane=lane,
             reasons=reasons,
@@ -160,9 +210,32 @@ class Triager:
             rules_commit=self.rules.commit,
             default_lane=not effective,
             rule_lane=rule_lane if sample else None,
-            risk=round(risk, 3),
+            risk=round(order, 3),
             checks=checks,
+            failure_risk=risk,
         )
+
+    def _budget(self, risk: Risk | None, rule_lane: Lane) -> Reason | None:
+        """The reason the attention budget lifts an item above ``rule_lane``, if it does:
+        ``p_fail`` at or above the deep threshold sends it to deep; one the rules would
+        pass, at or above the scan threshold, gets a look."""
+        limits = self.history.thresholds
+        if risk is None or limits is None:
+            return None
+        p = risk.p_fail
+        if limits.deep is not None and p >= limits.deep and rule_lane is not Lane.DEEP:
+            why = (
+                f"p_fail {p:.2f} ≥ {limits.deep:.2f}, the threshold that keeps deep near "
+                f"{limits.deep_share:.0%} of a day"
+            )
+            return Reason(None, Lane.DEEP, why, kind=ReasonKind.BUDGET)
+        if limits.scan is not None and p >= limits.scan and rule_lane is Lane.PASS:
+            why = (
+                f"p_fail {p:.2f} ≥ {limits.scan:.2f}, the threshold that keeps deep and scan "
+                f"near {limits.deep_share + limits.scan_share:.0%} of a day"
+            )
+            return Reason(None, Lane.SCAN, why, kind=ReasonKind.BUDGET)
+        return None
 
 
 def _floor_why(failed: list[str]) -> str:

@@ -20,6 +20,7 @@ from triage.core.models import (
     ToolCall,
     Turn,
 )
+from triage.core.risk import Risk
 
 
 def now() -> datetime:
@@ -220,7 +221,38 @@ def decision_row_values(item_pk: int, decision: Decision, at: datetime) -> dict[
         "checks": [
             {"name": c.name, "status": c.status, "evidence": c.evidence} for c in decision.checks
         ],
+        **_risk_values(decision.failure_risk),
     }
+
+
+def _risk_values(risk: Risk | None) -> dict[str, Any]:
+    if risk is None:
+        return {
+            "p_fail": None,
+            "p_fail_upper": None,
+            "risk_model": None,
+            "risk_contributions": None,
+        }
+    return {
+        "p_fail": risk.p_fail,
+        "p_fail_upper": risk.upper,
+        "risk_model": risk.model_version,
+        "risk_contributions": [[feature, weight] for feature, weight in risk.contributions],
+    }
+
+
+def _risk_from_row(row: Any) -> Risk | None:
+    p_fail = getattr(row, "p_fail", None)
+    if p_fail is None:
+        return None
+    stored = getattr(row, "risk_contributions", None) or []
+    contributions = tuple(
+        (str(pair[0]), float(pair[1]))
+        for pair in stored
+        if isinstance(pair, list) and len(pair) == 2
+    )
+    upper = row.p_fail_upper if row.p_fail_upper is not None else p_fail
+    return Risk(float(p_fail), float(upper), str(row.risk_model or ""), contributions)
 
 
 def decision_from_row(row: Any) -> Decision:
@@ -236,6 +268,7 @@ def decision_from_row(row: Any) -> Decision:
         rule_lane=Lane(row.rule_lane) if row.rule_lane else None,
         risk=row.risk,
         checks=_checks_from_json(getattr(row, "checks", None)),
+        failure_risk=_risk_from_row(row),
     )
 
 

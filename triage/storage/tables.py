@@ -91,6 +91,29 @@ class DecisionRow(SQLModel, table=True):
     checks: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     """``[{name, status, evidence}]``: every automated check's result (``NULL`` on
     decisions made before checks existed)."""
+    p_fail: float | None = None
+    """The learned risk model's score (``NULL`` when no model was in force)."""
+    p_fail_upper: float | None = None
+    risk_model: str | None = None
+    """The version of the model that scored the item."""
+    risk_contributions: list[Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    """``[[feature in words, weight], ...]``: what moved the score most."""
+
+
+class RiskModelRow(SQLModel, table=True):
+    """A fitted failure-risk model; the newest is in force."""
+
+    __tablename__ = "risk_model"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    version: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    fitted_at: datetime = _ts(nullable=False)
+    trained_on: int
+    failures: int
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    """:meth:`triage.core.risk.RiskModel.as_json`."""
 
 
 class VerdictRow(SQLModel, table=True):
@@ -267,3 +290,4 @@ audit_head_t: Table = _table(AuditHeadRow)
 suggestion_decisions_t: Table = _table(SuggestionDecisionRow)
 source_state_t: Table = _table(SourceStateRow)
 outbox_t: Table = _table(OutboxRow)
+risk_models_t: Table = _table(RiskModelRow)
