@@ -10,6 +10,7 @@ from rich.text import Text
 
 from triage.core.inert import one_line
 from triage.core.presentation import LANE_STYLE
+from triage.core.risk import Risk
 from triage.service.workspace import Explanation
 
 
@@ -63,6 +64,7 @@ def render_explanation(ex: Explanation) -> Group:
             )
             lines.append(Text(f"      matched: {matched}", style="dim"))
     lines.extend(_check_lines(ex))
+    lines.append(risk_line(ex.decision.failure_risk))
     lines.append(_novelty_line(ex))
     lines.append(Text(f"audit sample: {'yes' if d.audit_sample else 'no'}"))
     version = f"rules: {d.rules_version}"
@@ -79,6 +81,23 @@ def render_explanation(ex: Explanation) -> Group:
     else:
         lines.append(Text("verdict: none yet"))
     return Group(*lines)
+
+
+def risk_line(risk: Risk | None) -> Text:
+    """The learned risk in one line: ``p_fail``, its upper bound, what moved it."""
+    if risk is None:
+        return Text(
+            "risk: no model fitted yet (triage learn); the rules' order applies", style="dim"
+        )
+    text = Text("risk: ")
+    text.append(f"p_fail {risk.p_fail:.2f}", style="bold")
+    text.append(f" (up to {risk.upper:.2f}) · model {risk.model_version}")
+    if risk.contributions:
+        parts = ", ".join(
+            f"{one_line(name, 50)} {weight:+.1f}" for name, weight in risk.contributions
+        )
+        text.append(f"\n      because: {parts}", style="dim")
+    return text
 
 
 def _check_lines(ex: Explanation) -> list[Text]:

@@ -169,6 +169,7 @@ def _explanation_json(ex: Any) -> dict[str, Any]:
         },
         "audit_sample": d.audit_sample,
         "checks": [check.as_json() for check in d.checks],
+        "risk": d.failure_risk.as_json() if d.failure_risk is not None else None,
         "rules_version": d.rules_version,
         "rules_commit": d.rules_commit,
         "decisions": ex.decisions,

@@ -15,6 +15,7 @@ from triage.core.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
     from triage.core.checks import CheckResult
+    from triage.core.risk import Risk
     from triage.service.review import Sitting
     from triage.service.workspace import Explanation
 
@@ -94,6 +95,7 @@ def why(ex: Explanation) -> Text:
             text.append(f"    {one_line(key, 40)} = {_value(value)}\n", style="dim")
     if not d.failed_checks:
         text.append_text(_checks(d.checks))
+    text.append_text(_risk(d.failure_risk))
     n = d.novelty
     text.append("\nnovelty ", style="bold")
     text.append(f"{n.score:.0f}/100 similar", style="")
@@ -121,6 +123,21 @@ def _checks(checks: tuple[CheckResult, ...]) -> Text:
         if check.status != "failed":
             text.append(f" ({check.status})", style="dim")
         text.append("\n  " + one_line(check.evidence, 300) + "\n")
+    return text
+
+
+def _risk(risk: Risk | None) -> Text:
+    """The learned risk: ``p_fail``, its upper bound, and what moved it most."""
+    text = Text("\nrisk ", style="bold")
+    if risk is None:
+        text.append("no model fitted yet: the rules' order applies\n", style="dim")
+        return text
+    style = "bold red" if risk.p_fail >= 0.5 else "bold yellow" if risk.p_fail >= 0.2 else ""
+    text.append(f"p_fail {risk.p_fail:.2f}", style=style)
+    text.append(f" (up to {risk.upper:.2f})\n", style="dim")
+    for name, weight in risk.contributions:
+        text.append(f"  {weight:+.1f} ", style="red" if weight > 0 else "green")
+        text.append(one_line(name, 60) + "\n")
     return text
 
 
