@@ -31,7 +31,7 @@ from triage.core.models import (
     VerdictRecord,
 )
 from triage.core.novelty import NoveltyIndex
-from triage.errors import DatabaseReadOnly, NotFound, Refused, SourceError
+from triage.errors import DatabaseReadOnly, InvalidInput, NotFound, Refused, SourceError
 from triage.rules import RulesError, RuleSet, load_rules, rules_from_files
 from triage.rules.in_force import RulesInForce as RulesInForce
 from triage.rules.triager import History
@@ -46,6 +46,7 @@ from triage.storage.reviews import Reviews
 from triage.storage.store import Store
 
 if TYPE_CHECKING:
+    from triage.learn.quality import Quality
     from triage.service.audit import AuditCheck
     from triage.service.failure_model import FailureModel
     from triage.service.learning import Learning
@@ -130,6 +131,26 @@ class Workspace:
         from triage.service.learning import Learning
 
         return Learning(self)
+
+    def quality(self, *, period: str = "day", since: datetime | None = None) -> Quality:
+        """How well triage finds failures (see :mod:`triage.learn.quality`): failures
+        per reviewer hour, deep's share of them, the queue order's AUC, pass's escape
+        rate, the calibration of ``p_fail`` and the budget planned against spent, per
+        ``period`` (``day`` or ``week``) and overall, for items created since ``since``."""
+        from triage.learn.quality import compute_quality
+        from triage.learn.stats import PERIODS
+        from triage.storage.analytics import rank_facts
+
+        if period not in PERIODS:
+            raise InvalidInput(f"unknown period {period!r} (expected day or week)")
+        settings = self.rules().ruleset.settings
+        return compute_quality(
+            self.store.item_facts(since=since),
+            rank_facts(self.store.engine, since=since),
+            period=period,
+            planned_deep=settings.budget_deep,
+            planned_scan=settings.budget_scan,
+        )
 
     def verify_audit(self) -> AuditCheck:
         """Check the audit log's seals and head and the rows it records."""

@@ -114,3 +114,67 @@ def decision_matches(engine: Engine, *, days: int | None = None) -> list[tuple[i
         )
         for pk, reasons in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class RankFact:
+    """One ok/fail verdict in force with the decision in force when it was given: what
+    the queue's order knew of the item (its lane, its order key ``risk``, ``p_fail``)."""
+
+    item_pk: int
+    created_at: datetime
+    failed: bool
+    seconds: float
+    review_lane: Lane
+    """The lane the verdict was given in (an audit sample's is ``scan``)."""
+    audit_sample: bool
+    queue_lane: Lane
+    """The lane of the decision the verdict links to: where the item sat in the queue."""
+    risk: float
+    """That decision's order key inside its lane (higher first)."""
+    p_fail: float | None
+    """That decision's learned failure risk (``None``: no model was in force)."""
+
+
+def rank_facts(engine: Engine, *, since: datetime | None = None) -> list[RankFact]:
+    """Every ok/fail verdict in force (on items created at or after ``since``) with the
+    decision it was given under; a verdict that links to no decision takes the item's
+    current one."""
+    verdicts = _in_force().subquery()
+    given = decisions_t.alias("given")
+    stmt = (
+        select(
+            verdicts.c.item_pk, items_t.c.created_at, verdicts.c.outcome, verdicts.c.seconds,
+            verdicts.c.lane.label("review_lane"), items_t.c.lane.label("item_lane"),
+            func.coalesce(given.c.audit_sample, decisions_t.c.audit_sample).label("audit"),
+            func.coalesce(given.c.lane, decisions_t.c.lane).label("queue_lane"),
+            func.coalesce(given.c.risk, decisions_t.c.risk).label("risk"),
+            func.coalesce(given.c.p_fail, decisions_t.c.p_fail).label("p_fail"),
+        )
+        .join(items_t, items_t.c.pk == verdicts.c.item_pk)
+        .outerjoin(given, given.c.pk == verdicts.c.decision_pk)
+        .outerjoin(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
+        .where(verdicts.c.outcome.in_(DONE))
+        .order_by(verdicts.c.item_pk)
+    )  # fmt: skip
+    if since is not None:
+        stmt = stmt.where(items_t.c.created_at >= since)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    out: list[RankFact] = []
+    for row in rows:
+        queue_lane = Lane(row.queue_lane or row.review_lane or row.item_lane)
+        out.append(
+            RankFact(
+                item_pk=row.item_pk,
+                created_at=utc(row.created_at),
+                failed=row.outcome == Outcome.FAIL,
+                seconds=float(row.seconds or 0.0),
+                review_lane=Lane(row.review_lane or queue_lane),
+                audit_sample=bool(row.audit),
+                queue_lane=queue_lane,
+                risk=float(row.risk or 0.0),
+                p_fail=None if row.p_fail is None else float(row.p_fail),
+            )
+        )
+    return out
