@@ -173,3 +173,21 @@ def test_no_facts_no_figures() -> None:
     quality = compute_quality([], [])
     assert quality.periods == () and quality.overall.reviewed == 0
     assert quality.overall.deep_share is None and math.isclose(quality.overall.hours, 0.0)
+
+
+# -- the demo's truth labels, which the quality bench scores against ----------------------------
+
+
+def test_demo_truth_labels_agree_with_the_demo_verdicts() -> None:
+    from datetime import date
+
+    from triage.demo.build import build_demo, true_outcomes
+
+    args = {"seed": 3, "end": date(2026, 11, 20), "days": 4, "per_day": 30}
+    demo = build_demo(**args)  # type: ignore[arg-type]
+    truth = true_outcomes(**args)  # type: ignore[arg-type]
+    assert list(truth) == [r["id"] for r in demo.records]
+    assert all(truth[v.item_id] == v.outcome for v in demo.verdicts)
+    last_day = [r["id"] for r in demo.records if r["id"].startswith("sb-20261120")]
+    assert last_day and "fail" in {truth[i] for i in last_day}
+    assert set(truth.values()) <= {"ok", "fail", "escalate"}

@@ -213,3 +213,44 @@ def _review(
         outcome = "ok"
         note = draft.note or (rng.choice(_OK_NOTES[task]) if rng.random() < 0.25 else "")
     return DemoVerdict(record["id"], outcome, modes, note, reviewer, max(20, min(600, seconds)))
+
+
+def true_outcomes(
+    *, seed: int = 7, end: date = date(2026, 11, 20), days: int = 7, per_day: int = 50
+) -> dict[str, str]:
+    """Each record's true outcome in :func:`build_demo` with the same arguments, by item
+    id: ``fail`` where a failure was seeded, ``escalate`` where the item calls for a
+    lead, else ``ok`` — for every day, the unreviewed last one included. It replays the
+    same dice in the same order, so the records and verdicts it would build are the
+    same ones (a test holds the two together)."""
+    if days < 1:
+        raise InvalidInput(f"days must be at least 1, not {days}")
+    if per_day < 1:
+        raise InvalidInput(f"per_day must be at least 1, not {per_day}")
+    rng = Random(seed)
+    dice = FailureDice(rng)
+    first = end - timedelta(days=days - 1)
+    seeded = seeded_for(days, per_day)
+    truth: dict[str, str] = {}
+    for index in range(days):
+        day = first + timedelta(days=index)
+        entries: list[tuple[datetime, str, str, Draft]] = []
+        for agent, task, special in _plan(rng, day, per_day, index, days, seeded):
+            p = Pick(rng, day, agent)
+            if special is not None:
+                draft = special.make(p)
+            else:
+                switched = model_for(agent, index, days) != MODELS[agent][0]
+                draft = make_draft(p, task, dice.roll(agent, task, switched))
+            entries.append((_time(rng, day, task), agent, task, draft))
+        entries.sort(key=lambda e: e[0])
+        for n, (at, agent, task, draft) in enumerate(entries, start=1):
+            record = _record(f"sb-{day:%Y%m%d}-{n:04d}", at, agent, task, index, days, draft)
+            if draft.escalate:
+                truth[record["id"]] = "escalate"
+            else:
+                truth[record["id"]] = "fail" if draft.fail is not None else "ok"
+            if index < days - 1:
+                # The review draws from the same dice; skipping it would shift them.
+                _review(rng, record, draft, index, days)
+    return truth
