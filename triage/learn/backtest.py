@@ -145,6 +145,18 @@ class _SampleTriager(Triager):
             found = self._cache[item.key] = super()._signals(item, checks)
         return found
 
+    def signals(self, item: Item) -> dict[str, Any]:
+        found = self._cache.get(item.key)
+        if found is not None:  # checks included: they were run when it was cached
+            return found[1]
+        return super().signals(item)
+
+
+def signals_of(sample: Sample, ruleset: RuleSet, item: Item) -> Mapping[str, Any]:
+    """The signals ``item`` had when ``sample`` was last run under rules with
+    ``ruleset``'s settings (computed now if it was not)."""
+    return _SampleTriager(ruleset, sample).signals(item)
+
 
 def gather(workspace: LoopContext, ruleset: RuleSet, *, days: int | None = None) -> Sample:
     """The items with an ok/fail verdict in force, and the history to decide them

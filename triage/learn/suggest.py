@@ -97,10 +97,7 @@ def suggest(
     proposals = propose(
         reviews, workspace.store.item_facts(), ruleset, thresholds=thresholds, now=now
     )
-    if not include_dismissed and proposals:
-        answers = SuggestionLog(workspace.store.engine).latest()
-        proposals = [p for p in proposals if not _still_dismissed(p, answers.get(p.id))]
-    if not proposals:
+    if not reviews:
         return []
     sample = Sample(
         facts=reviews,
@@ -109,6 +106,13 @@ def suggest(
         lane_minutes=dict(workspace.config.lane_minutes),
     )
     current = run(sample, ruleset)
+    proposals += _induced(sample, ruleset, current, thresholds or Thresholds(), proposals)
+    proposals.sort(key=lambda p: p.kind.rank)  # stable: each kind keeps its own order
+    if not include_dismissed and proposals:
+        answers = SuggestionLog(workspace.store.engine).latest()
+        proposals = [p for p in proposals if not _still_dismissed(p, answers.get(p.id))]
+    if not proposals:
+        return []
     was = current.decided
     out: list[Suggestion] = []
     effects: set[frozenset[tuple[int, Lane]]] = set()
@@ -131,6 +135,32 @@ def suggest(
             effects.add(effect)
             out.append(suggestion)
     return out
+
+
+def _induced(
+    sample: Sample,
+    ruleset: RuleSet,
+    current: BacktestResult,
+    th: Thresholds,
+    proposed: list[Suggestion],
+) -> list[Suggestion]:
+    """Rules induced from the reviewed items' signals (:mod:`triage.learn.induce`)."""
+    from triage.learn.backtest import signals_of
+    from triage.learn.induce import induce
+
+    taken = {rule.id for rule in ruleset.rules}
+    for proposal in proposed:  # ids the other suggestions' rules would take
+        taken.update(str(c.rule.get("id")) for c in proposal.changes if isinstance(c, AddRule))
+    rows = [
+        (
+            fact,
+            signals_of(sample, ruleset, sample.items[fact.item_pk]),
+            current.decided[fact.item_pk][0],
+        )
+        for fact in sample.facts
+        if fact.item_pk in sample.items and fact.item_pk in current.decided
+    ]
+    return induce(rows, th, taken)
 
 
 def _with_effect(

@@ -28,6 +28,9 @@ class SuggestionKind(enum.StrEnum):
     """A task type fails too often in its lane: send it one lane up."""
     MODE = "mode"
     """One failure mode keeps recurring outside deep: send its task type to deep."""
+    INDUCE = "induce"
+    """A simple condition (a tool error, a failed check, an agent, a band of a meta
+    field, ...) fails too often below a lane: a rule sending it one lane up."""
     MODEL = "model"
     """An agent switched model recently: keep it at least in scan."""
     RELAX = "relax"
@@ -61,6 +64,8 @@ class Thresholds:
     """Highest failure rate acceptable for a quick look (10%)."""
     tolerance_deep: float = 1.0
     """Deep is the top lane: any failure rate is acceptable there (nothing above it)."""
+    min_induced: int = 15
+    """Reviews a condition needs below a lane before a rule is induced from it."""
     min_reviews: int = 60
     """Verdicts a task type needs in a lane before it may be relaxed out of it."""
     mode_repeats: int = 3
