@@ -39,9 +39,19 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from triage.cli import audit, demo, failure_model, inspect, pull, review, rules, stats
+    from triage.cli import (
+        audit,
+        demo,
+        failure_model,
+        inspect,
+        learn_risk,
+        pull,
+        review,
+        rules,
+        stats,
+    )
 
-    for module in (pull, inspect, review, rules, demo, audit, stats, failure_model):
+    for module in (pull, inspect, review, rules, demo, audit, stats, failure_model, learn_risk):
         module.register(main)
 
 

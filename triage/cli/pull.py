@@ -166,6 +166,8 @@ def _print_report(result: Any, *, triaged: bool) -> None:
             f"triaged: {lanes[_lane('deep')]} deep, {lanes[_lane('scan')]} scan, "
             f"{lanes[_lane('pass')]} pass"
         )
+    if result.refitted:
+        out.print(f"risk model refitted on {result.refitted_on:,} verdicts: {result.refitted}")
     if result.backlog_triaged:
         out.print(f"triaged {result.backlog_triaged:,} items stored earlier without a lane")
     if result.untriaged:

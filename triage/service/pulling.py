@@ -62,6 +62,11 @@ class PullReport:
     ``--no-triage``) that this pull triaged."""
     untriaged: int = 0
     """Items stored without a lane once the pull is over (after ``--no-triage``)."""
+    refitted: str | None = None
+    """The version of the risk model this pull fitted before triaging (enough verdicts
+    had arrived since the last fit), or ``None``."""
+    refitted_on: int = 0
+    """The verdicts that model was fitted on."""
 
     def as_json(self) -> dict[str, Any]:
         """The ``triage pull --json`` object."""
@@ -77,6 +82,8 @@ class PullReport:
             "skipped": self.skipped,
             "backlog_triaged": self.backlog_triaged,
             "untriaged": self.untriaged,
+            "refitted": self.refitted,
+            "refitted_on": self.refitted_on,
         }
 
 
@@ -94,6 +101,8 @@ def pull(
     from triage.storage import source_state
 
     report = PullReport()
+    if triage:
+        _refit(ws, report)
     triager = _triager(ws, report) if triage else None
     engine = ws.store.engine
     for spec in specs:
@@ -140,6 +149,21 @@ def retriage(ws: Workspace, progress: Progress | None) -> dict[Lane, int]:
     total = ws.store.count_items()
     _decide_all(ws, triager, ws.store.iter_items(), lanes, progress, "retriage", total)
     return lanes
+
+
+def _refit(ws: Workspace, report: PullReport) -> None:
+    """Fit the risk model again before triaging when enough verdicts arrived since the
+    last fit (see :func:`~triage.learn.risk_fit.needs_refit`), so what this pull
+    stores is scored by it."""
+    from triage.learn.risk_fit import TooFewVerdicts, needs_refit
+
+    if not needs_refit(ws.risk_model(), ws.verdicts_in_force()):
+        return
+    try:
+        model = ws.fit_risk(ws.config.reviewer)
+    except (TooFewVerdicts, RulesError):
+        return  # enough verdicts but not of both outcomes, or no rules: the rules order
+    report.refitted, report.refitted_on = model.version, model.trained_on
 
 
 def _triager(ws: Workspace, report: PullReport) -> Triager | None:

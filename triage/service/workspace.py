@@ -31,6 +31,7 @@ from triage.core.models import (
     VerdictRecord,
 )
 from triage.core.novelty import NoveltyIndex
+from triage.core.risk import RiskModel, RiskThresholds, thresholds_for
 from triage.errors import DatabaseReadOnly, InvalidInput, NotFound, Refused, SourceError
 from triage.rules import RulesError, RuleSet, load_rules, rules_from_files
 from triage.rules.in_force import RulesInForce as RulesInForce
@@ -52,6 +53,10 @@ if TYPE_CHECKING:
     from triage.service.learning import Learning
     from triage.service.verdict_import import ImportReport
     from triage.service.writeback import PushReport
+
+
+BUDGET_DAYS = 7
+"""The attention budget's thresholds are set on the items of this many recent days."""
 
 
 def shipped_rules_dir() -> Path:
@@ -89,6 +94,8 @@ class Workspace:
         self.reviews = Reviews(store.engine)
         self.config = config
         self._rules: RulesInForce | None = None
+        self._risk: tuple[RiskModel | None] | None = None
+        """The newest risk model, once read (a one-tuple, so ``None`` can be cached)."""
 
     @classmethod
     def open(cls, config: Config, *, write: bool = False) -> Workspace:
@@ -199,14 +206,65 @@ class Workspace:
         return self._rules
 
     def history(self, ruleset: RuleSet) -> History:
-        """Every stored item as the past, plus each task type's review record."""
+        """Every stored item as the past, plus each task type's review record, the risk
+        model in force and, when ``ruleset`` sets ``budget_deep`` or ``budget_scan``,
+        the budget's ``p_fail`` thresholds over the last :data:`BUDGET_DAYS` days."""
         index = NoveltyIndex(ruleset.settings.novelty_threshold)
         history = History(novelty=index, reviews=self.reviews.task_type_counts())
         for row in self.store.history():
             created = row.created_at.timestamp()
             index.add(row.agent, row.task_type, row.ref, created, row.input_head)
             history.models.add(row.agent, row.model, created)
+        history.risk = self.risk_model()
+        history.thresholds = self._thresholds(ruleset) if history.risk is not None else None
         return history
+
+    def _thresholds(self, ruleset: RuleSet) -> RiskThresholds | None:
+        settings = ruleset.settings
+        if settings.budget_deep is None and settings.budget_scan is None:
+            return None
+        return thresholds_for(
+            self.store.recent_risk(BUDGET_DAYS),
+            deep_share=settings.budget_deep or 0.0,
+            scan_share=settings.budget_scan or 0.0,
+            days=BUDGET_DAYS,
+        )
+
+    # -- the risk model ----------------------------------------------------------
+
+    def risk_model(self, *, reload: bool = False) -> RiskModel | None:
+        """The newest fitted risk model (read once per workspace); ``None`` before any
+        is fitted, or when the newest was fitted on other features than triage derives
+        now (it is then refitted, never applied)."""
+        if self._risk is None or reload:
+            from triage.core.risk import FEATURES_VERSION
+
+            model = self.store.risk_model()
+            if model is not None and model.features_version != FEATURES_VERSION:
+                model = None
+            self._risk = (model,)
+        return self._risk[0]
+
+    def fit_risk(self, actor: str) -> RiskModel:
+        """Fit a risk model on the verdicts in force and keep it (audited as
+        ``risk.fit``), in force for every triage from now on; decisions already stored
+        keep their scores until ``triage retriage``. Too few verdicts raise
+        :class:`~triage.learn.risk_fit.TooFewVerdicts`, saying how many there are."""
+        from triage.learn.risk_fit import TooFewVerdicts, fit, too_few_message
+
+        model = fit(self, self.rules().ruleset)
+        if model is None:
+            counts = self.reviews.task_type_counts().values()
+            raise TooFewVerdicts(
+                too_few_message(sum(n for n, _ in counts), sum(f for _, f in counts))
+            )
+        self.store.save_risk_model(model, actor=actor)
+        self._risk = (model,)
+        return model
+
+    def verdicts_in_force(self) -> int:
+        """How many ok/fail verdicts are in force (what a risk model is fitted on)."""
+        return sum(n for n, _ in self.reviews.task_type_counts().values())
 
     # -- pull and triage -----------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
@@ -22,10 +22,12 @@ from triage.core.models import (
     QueueEntry,
     QueueFilter,
     QueueKey,
+    ReasonKind,
     ReviewFact,
 )
+from triage.core.risk import RiskModel
 from triage.errors import DatabaseReadOnly, NotFound
-from triage.storage import analytics, audit, bulk, queue
+from triage.storage import analytics, audit, bulk, queue, risk_models
 from triage.storage.convert import (
     Prepared,
     decision_from_row,
@@ -35,6 +37,7 @@ from triage.storage.convert import (
     item_row_values,
     now,
     prepare,
+    reason_from_json,
     utc,
 )
 from triage.storage.engine import make_engine, migrate, read_only_reason, writing
@@ -289,6 +292,54 @@ class Store:
             ).first()
         return decision_from_row(row) if row else None
 
+    def current_decisions(self, pks: Sequence[int]) -> dict[int, Decision]:
+        """The current decision of each item of ``pks`` that has one, in one read per
+        few thousand items."""
+        out: dict[int, Decision] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(pks), 5000):
+                stmt = (
+                    select(items_t.c.pk.label("item_key"), decisions_t)
+                    .join(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
+                    .where(items_t.c.pk.in_(pks[start : start + 5000]))
+                )
+                for row in conn.execute(stmt):
+                    out[row.item_key] = decision_from_row(row)
+        return out
+
+    def item_groups(self) -> list[tuple[str, str, str, datetime]]:
+        """(agent, task type, model, created) of every stored item: what the history
+        counts and the model-switch signal need, without reading any text."""
+        cols = (items_t.c.agent, items_t.c.task_type, items_t.c.model, items_t.c.created_at)
+        with self.engine.connect() as conn:
+            return [(a, t, m, utc(c)) for a, t, m, c in conn.execute(select(*cols))]
+
+    def recent_risk(self, days: int = 7) -> list[tuple[float, bool]]:
+        """For the items created in the last ``days`` days before the newest item whose
+        current decision has a ``p_fail``: that ``p_fail``, and whether a rule (not the
+        budget, an escalation or a shadow rule) sent the item to ``deep``."""
+        stmt = (
+            select(decisions_t.c.p_fail, decisions_t.c.reasons)
+            .join(items_t, items_t.c.decision_pk == decisions_t.c.pk)
+            .where(decisions_t.c.p_fail.is_not(None))
+        )
+        with self.engine.connect() as conn:
+            newest = conn.execute(select(func.max(items_t.c.created_at))).scalar()
+            if newest is None:
+                return []
+            stmt = stmt.where(items_t.c.created_at >= utc(newest) - timedelta(days=days))
+            rows = conn.execute(stmt).all()
+        out: list[tuple[float, bool]] = []
+        for p_fail, reasons in rows:
+            deep = False
+            for data in reasons or ():
+                reason = reason_from_json(data)
+                if reason.kind is ReasonKind.RULE and reason.lane is Lane.DEEP:
+                    deep = True
+                    break
+            out.append((float(p_fail), deep))
+        return out
+
     def decision_count(self, item_pk: int) -> int:
         """How many decisions the item has had (re-triage keeps them all)."""
         with self.engine.connect() as conn:
@@ -382,6 +433,20 @@ class Store:
         if row is None:
             return None
         return row.version, row.commit, row.origin, dict(row.files), utc(row.last_loaded_at)
+
+    # -- risk models -------------------------------------------------------------
+
+    def save_risk_model(self, model: RiskModel, *, actor: str) -> None:
+        """Keep a fitted risk model (the newest from now on), audited as ``risk.fit``."""
+        risk_models.save(self.engine, model, actor=actor)
+
+    def risk_model(self) -> RiskModel | None:
+        """The risk model fitted last (``None`` before any)."""
+        return risk_models.newest(self.engine)
+
+    def risk_models(self) -> list[tuple[str, datetime, int, int]]:
+        """(version, fitted at, verdicts, failures) of every kept model, newest first."""
+        return risk_models.listing(self.engine)
 
     # -- audit -------------------------------------------------------------------
 
