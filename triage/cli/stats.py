@@ -15,6 +15,7 @@ from triage.core.presentation import LANE_STYLE
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from triage.learn.quality import AUC, Quality
     from triage.learn.stats import StatRow
 
 HEADERS = {"task_type": "task type", "lane": "lane", "agent": "agent", "model": "model"}
@@ -49,17 +50,32 @@ def _parse_by(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple
     help="Only items created in the last N days (today counts as one, UTC).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Write the rows as JSON.")
+@click.option(
+    "--quality",
+    is_flag=True,
+    help="Triage quality instead: failures per reviewer hour, deep's share of failures, "
+    "the queue order's AUC, pass escapes, p_fail calibration, budget planned vs spent.",
+)
 @click.pass_context
 def stats(
-    ctx: click.Context, by: tuple[str, ...], period: str | None, days: int | None, as_json: bool
+    ctx: click.Context,
+    by: tuple[str, ...],
+    period: str | None,
+    days: int | None,
+    as_json: bool,
+    quality: bool,
 ) -> None:
     """Per task type and lane (or agent, model version, day or week): items,
     reviewed, failures, the failure rate with its 95% Wilson interval, the escape
-    rate of pass from audit samples, and reviewer minutes."""
+    rate of pass from audit samples, and reviewer minutes. With --quality, how well
+    triage finds failures, per day (or week) and overall."""
     since = None
     if days is not None:
         today = datetime.now(UTC).date() - timedelta(days=days - 1)
         since = datetime.combine(today, time(), tzinfo=UTC)
+    if quality:
+        _show_quality(ctx, period or "day", since, as_json)
+        return
     with workspace(ctx, write=False, announce_rules=False) as ws:
         statistics = ws.learning.statistics(since=since)
     rows = statistics.rows(by=by, period=period)
@@ -199,6 +215,114 @@ def interval(low: float | None, high: float | None) -> str:
     if low is None or high is None:
         return "–"
     return f"{_number(low)}–{_number(high)}%"
+
+
+# -- triage quality ----------------------------------------------------------------------
+
+
+def _show_quality(ctx: click.Context, period: str, since: datetime | None, as_json: bool) -> None:
+    with workspace(ctx, write=False, announce_rules=False) as ws:
+        quality = ws.quality(period=period, since=since)
+    if as_json:
+        emit_json(quality.as_json())
+        return
+    out = console()
+    if not quality.periods:
+        out.print("No triaged items.", markup=False)
+        return
+    out.print(quality_table(quality, period, out.width))
+    out.print("")
+    out.print(spending_table(quality, period, out.width))
+    out.print("")
+    for line in quality_notes(quality):
+        out.print(line, markup=False, highlight=False)
+
+
+def quality_table(quality: Quality, period: str, width: int) -> Table:
+    """One row per period and one for all of them: items, reviews, failures, failures
+    per reviewer hour, deep's share of failures and the queue order's AUC (and within
+    lanes)."""
+    columns = [Column(period, flexible=True)]
+    columns += [
+        Column(name, right=True)
+        for name in ("items", "reviews", "fails", "fail/h", "in deep", "AUC (95% CI)", "lane AUC")
+    ]
+    rows: list[list[Cell]] = []
+    for row in (*quality.periods, quality.overall):
+        cells = [
+            row.period or "all",
+            str(row.items),
+            str(row.reviewed),
+            str(row.failures),
+            "–" if row.failures_per_hour is None else f"{row.failures_per_hour:.1f}",
+            _with_interval(row.deep_share, row.deep_share_low, row.deep_share_high),
+            _auc(row.auc, with_interval=True),
+            _auc(row.auc_within_lane),
+        ]
+        rows.append([(text, "bold" if row.period is None else "") for text in cells])
+    return fit_table(columns, rows, width)
+
+
+def spending_table(quality: Quality, period: str, width: int) -> Table:
+    """Per period and overall: pass's escapes from audit samples, the Brier score of
+    ``p_fail`` and the share of items each lane got (against the budget's plan)."""
+    columns = [Column(period, flexible=True)]
+    columns += [
+        Column(name, right=True) for name in ("escapes (95% CI)", "Brier", "deep", "scan", "pass")
+    ]
+    rows: list[list[Cell]] = []
+    for row in (*quality.periods, quality.overall):
+        b = row.budget
+        escapes = (
+            f"{row.escapes}/{row.samples} {interval(row.escape_low, row.escape_high)}"
+            if row.samples
+            else "no samples"
+        )
+        cells = [
+            row.period or "all",
+            escapes,
+            "–" if row.brier is None else f"{row.brier:.3f}",
+            percent(b.deep),
+            percent(b.scan),
+            percent(b.pass_),
+        ]
+        rows.append([(text, "bold" if row.period is None else "") for text in cells])
+    return fit_table(columns, rows, width)
+
+
+def _auc(value: AUC, *, with_interval: bool = False) -> str:
+    if value.value is None:
+        return "–"
+    if not with_interval or value.low is None or value.high is None:
+        return f"{value.value:.2f}"
+    return f"{value.value:.2f} ({value.low:.2f}–{value.high:.2f})"
+
+
+def quality_notes(quality: Quality) -> list[str]:
+    """The lines under the table: risk's AUC inside each lane, the budget planned
+    against spent, and the reliability of ``p_fail`` (or that no decision has one)."""
+    lanes = ", ".join(f"{lane} {_auc(value)}" for lane, value in quality.lane_auc.items())
+    lines = [f"AUC of risk inside each lane: {lanes}"]
+    b = quality.overall.budget
+    if b.planned_deep is None and b.planned_scan is None:
+        lines.append("Budget: none planned (budget_deep, budget_scan unset).")
+    else:
+        lines.append(
+            f"Budget: deep planned {percent(b.planned_deep)}, spent {percent(b.deep)}; "
+            f"scan planned {percent(b.planned_scan)}, spent {percent(b.scan)}."
+        )
+    if not quality.reliability:
+        lines.append("Calibration: no reviewed decision carries p_fail yet.")
+        return lines
+    lines.append(f"Calibration of p_fail (Brier {quality.overall.brier or 0.0:.3f}):")
+    for bin_ in quality.reliability:
+        mean = "–" if bin_.mean_p is None else f"{bin_.mean_p:.2f}"
+        seen = "–" if bin_.observed is None else f"{bin_.observed:.2f}"
+        lines.append(
+            f"  p {bin_.low:.1f}–{bin_.high:.1f}: {bin_.count:>5} items, "
+            f"mean p {mean}, failed {seen}"
+        )
+    return lines
 
 
 def register(group: click.Group) -> None:
