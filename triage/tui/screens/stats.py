@@ -17,6 +17,7 @@ from triage.core.presentation import LANE_STYLE
 from triage.tui.screens.base import TriageScreen
 
 if TYPE_CHECKING:
+    from triage.learn.quality import Quality
     from triage.learn.stats import StatRow, TrendPoint
 
 
@@ -60,9 +61,15 @@ class StatsScreen(TriageScreen[None]):
         rows = statistics.rows()
         task_types = sorted({row.task_type for row in rows if row.task_type})
         trends = {task: statistics.trend(task) for task in task_types}
-        self.app.call_from_thread(self._show, rows, trends)
+        quality = workspace.quality()
+        self.app.call_from_thread(self._show, rows, trends, quality)
 
-    def _show(self, rows: list[StatRow], trends: dict[str, list[TrendPoint]]) -> None:
+    def _show(
+        self,
+        rows: list[StatRow],
+        trends: dict[str, list[TrendPoint]],
+        quality: Quality | None = None,
+    ) -> None:
         table = self.query_one("#stats-table", DataTable)
         table.clear()
         for row in rows:
@@ -90,6 +97,8 @@ class StatsScreen(TriageScreen[None]):
         self.query_one("#stats-title", Static).update(title)
         box = self.query_one("#trends", VerticalScroll)
         box.remove_children()
+        if quality is not None:
+            box.mount(*quality_widgets(quality))
         for task, points in trends.items():
             box.mount(*trend_widgets(task, points))
 
@@ -112,4 +121,42 @@ def trend_widgets(task: str, points: list[TrendPoint]) -> list[Label | Sparkline
             )
         )
         widgets.append(Label(note))
+    return widgets
+
+
+def _figure(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def quality_widgets(quality: Quality) -> list[Label | Sparkline]:
+    """The "Triage quality" panel: the queue order's AUC with its interval, failures
+    per reviewer hour, deep's share of failures, pass escapes, the calibration of
+    ``p_fail``, and a sparkline of the daily AUC."""
+    o = quality.overall
+    head = Text("Triage quality", style="bold")
+    widgets: list[Label | Sparkline] = [Label(head, id="quality-title")]
+    lines = [
+        f"queue AUC {_figure(o.auc.value)} ({_figure(o.auc.low)}–{_figure(o.auc.high)}),"
+        f" within lanes {_figure(o.auc_within_lane.value)}",
+        f"{_figure(o.failures_per_hour, 1)} failures per reviewer hour;"
+        f" {percent(o.deep_share)} of failures found in deep"
+        f" ({interval(o.deep_share_low, o.deep_share_high)})",
+        (
+            f"pass escapes {o.escapes}/{o.samples} {interval(o.escape_low, o.escape_high)}"
+            if o.samples
+            else "pass escapes: no audit samples reviewed"
+        ),
+    ]
+    if quality.reliability:
+        bins = " ".join(
+            f"{b.low:.1f}:{_figure(b.observed)}({b.count})" for b in quality.reliability if b.count
+        )
+        lines.append(f"p_fail Brier {_figure(o.brier, 3)}; observed by bin {bins}")
+    else:
+        lines.append("p_fail: no reviewed decision carries one yet")
+    widgets += [Label(Text(line), classes="quality-line") for line in lines]
+    daily = [100 * (row.auc.value or 0.5) for row in quality.periods if row.auc.value is not None]
+    if daily:
+        widgets.append(Label(Text("daily queue AUC", style="dim")))
+        widgets.append(Sparkline(daily, summary_function=max, id="quality-auc"))
     return widgets
