@@ -21,7 +21,9 @@ from triage.storage.modes import UNCHANGED, ModeEvidence, ModeExample, Modes, Un
 
 if TYPE_CHECKING:
     from triage.learn.context import LoopContext
+    from triage.learn.quality import Quality
     from triage.rules import Rule
+    from triage.rules.model import RuleSettings
 
 __all__ = [
     "ModeEvidence",
@@ -125,7 +127,68 @@ def export_markdown(ws: LoopContext) -> str:
     """The whole failure model of ``ws`` as markdown (see :func:`render_markdown`)."""
     modes = ws.reviews.failure_modes(active_only=False)
     evidence = Modes(ws.store.engine).mode_evidence(examples=EXAMPLES)
-    return render_markdown(modes, evidence, rules=ws.rules().ruleset.rules)
+    ruleset = ws.rules().ruleset
+    document = render_markdown(modes, evidence, rules=ruleset.rules)
+    return document + quality_section(_quality(ws, ruleset.settings))
+
+
+def _quality(ws: LoopContext, settings: RuleSettings) -> Quality:
+    from triage.learn.quality import compute_quality
+    from triage.storage.analytics import rank_facts
+
+    return compute_quality(
+        ws.store.item_facts(),
+        rank_facts(ws.store.engine),
+        planned_deep=settings.budget_deep,
+        planned_scan=settings.budget_scan,
+    )
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
+def quality_section(quality: Quality) -> str:
+    """The "Triage quality" section of the export: how well the lanes and the queue
+    order found the failures the model describes (see :mod:`triage.learn.quality`)."""
+    o = quality.overall
+    lines = [
+        "",
+        "## Triage quality",
+        "",
+        f"Over {_plural(o.reviewed, 'reviewed item')} ({_plural(o.failures, 'failure')}):",
+        "",
+        f"- Failures found per reviewer hour: {_num(o.failures_per_hour, 1)}.",
+        f"- Failures found in deep: {o.deep_failures} of {o.failures}, {_pct(o.deep_share)} "
+        f"(95% CI {_pct(o.deep_share_low)}–{_pct(o.deep_share_high)}).",
+        f"- Queue order (lane, then risk) against fail/ok: AUC {_num(o.auc.value)} "
+        f"(95% CI {_num(o.auc.low)}–{_num(o.auc.high)}); within lanes "
+        f"{_num(o.auc_within_lane.value)}.",
+    ]
+    if o.samples:
+        lines.append(
+            f"- Pass escapes from audit samples: {o.escapes} of {o.samples}, "
+            f"{_pct(o.escape_rate)} (95% CI {_pct(o.escape_low)}–{_pct(o.escape_high)})."
+        )
+    else:
+        lines.append("- Pass escapes: no audit sample reviewed yet.")
+    if o.scored:
+        lines.append(
+            f"- Calibration of p_fail over {o.scored} scored items: Brier {_num(o.brier, 3)}."
+        )
+    else:
+        lines.append("- Calibration of p_fail: no reviewed decision carries one yet.")
+    b = o.budget
+    lines.append(
+        f"- Share of items per lane: deep {_pct(b.deep)}, scan {_pct(b.scan)}, "
+        f"pass {_pct(b.pass_)}; planned deep {_pct(b.planned_deep)}, "
+        f"scan {_pct(b.planned_scan)}."
+    )
+    return "\n".join(lines) + "\n"
 
 
 # -- the document ------------------------------------------------------------------
