@@ -301,3 +301,16 @@ def _record(item: Item) -> dict[str, object]:
         ],
         "meta": dict(item.meta),
     }
+
+
+def test_the_fast_read_of_verdicts_in_force_agrees_with_the_reviews(ws: Workspace) -> None:
+    items, fails = generated(30)
+    seed(ws, items, fails)
+    ws.record_verdict(f"gen:{items[0].id}", Outcome.FAIL, reviewer="bo")  # a correction
+    record, _ = ws.record_verdict(f"gen:{items[1].id}", Outcome.OK, reviewer="bo")
+    ws.undo(record, reviewer="bo")  # back to the imported verdict
+    last, _ = ws.record_verdict(f"gen:{items[2].id}", Outcome.ESCALATE, reviewer="bo")
+    fast = {(item_pk, outcome) for _, item_pk, outcome, _ in ws.store.verdict_outcomes()}
+    slow = {(fact.item_pk, fact.outcome) for fact in ws.store.review_facts()}
+    assert fast == slow and len(fast) == 29  # the escalated item has no ok/fail in force
+    assert (last.item_pk, Outcome.ESCALATE) not in fast

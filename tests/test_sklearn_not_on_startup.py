@@ -26,7 +26,7 @@ def test_fitting_does_import_it() -> None:
         "import sys\n"
         "from triage.learn.risk_fit import fit_rows, TrainingSet\n"
         "rows = [{'a': float(i % 2), 'b': 1.0} for i in range(40)]\n"
-        "data = TrainingSet(rows, [i % 2 for i in range(40)], [(i, 'ok', '') for i in range(40)])\n"
+        "data = TrainingSet(rows, [i % 2 for i in range(40)], [(i, 'ok') for i in range(40)])\n"
         "fit_rows(data)\n"
         "assert 'sklearn' in sys.modules\n"
     )

@@ -143,29 +143,29 @@ class TrainingSet:
     rows: list[dict[str, float]]
     failed: list[int]
     """1 where the verdict was ``fail``."""
-    keys: list[tuple[int, str, str]]
-    """(item pk, outcome, when reviewed) of each verdict: what the version hashes."""
+    keys: list[tuple[int, str]]
+    """(verdict pk, outcome) of each verdict: what the version hashes."""
 
 
 def training_set(workspace: LoopContext, ruleset: RuleSet) -> TrainingSet:
     """Every ok/fail verdict in force with its item's features (items never triaged
     have no stored decision to rebuild them from and are left out)."""
     store = workspace.store
-    facts = store.review_facts()
-    pks = sorted({fact.item_pk for fact in facts})
+    verdicts = sorted(store.verdict_outcomes(), key=lambda v: v[1])
+    pks = [item_pk for _, item_pk, _, _ in verdicts]
     items = store.items_by_pk(pks)
     decisions = store.current_decisions(pks)
     past = PastFeatures(ruleset, store.item_groups())
     rows: list[dict[str, float]] = []
     failed: list[int] = []
-    keys: list[tuple[int, str, str]] = []
-    for fact in sorted(facts, key=lambda f: f.item_pk):
-        item, decision = items.get(fact.item_pk), decisions.get(fact.item_pk)
+    keys: list[tuple[int, str]] = []
+    for verdict_pk, item_pk, outcome, _ in verdicts:
+        item, decision = items.get(item_pk), decisions.get(item_pk)
         if item is None or decision is None:
             continue
         rows.append(past.of(item, decision))
-        failed.append(1 if fact.outcome is Outcome.FAIL else 0)
-        keys.append((fact.item_pk, fact.outcome.value, fact.reviewed_at.isoformat()))
+        failed.append(1 if outcome is Outcome.FAIL else 0)
+        keys.append((verdict_pk, outcome.value))
     return TrainingSet(rows, failed, keys)
 
 
@@ -258,9 +258,7 @@ def _sigmoid(z: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35.0, 35.0)))
 
 
-def _version(
-    keys: Sequence[tuple[int, str, str]], c: float, calibration: tuple[float, float]
-) -> str:
+def _version(keys: Sequence[tuple[int, str]], c: float, calibration: tuple[float, float]) -> str:
     digest = hashlib.sha256()
     for key in keys:
         digest.update(repr(key).encode())

@@ -254,17 +254,16 @@ class Workspace:
 
         model = fit(self, self.rules().ruleset)
         if model is None:
-            counts = self.reviews.task_type_counts().values()
-            raise TooFewVerdicts(
-                too_few_message(sum(n for n, _ in counts), sum(f for _, f in counts))
-            )
+            outcomes = [outcome for _, _, outcome, _ in self.store.verdict_outcomes()]
+            failures = sum(1 for outcome in outcomes if outcome is Outcome.FAIL)
+            raise TooFewVerdicts(too_few_message(len(outcomes), failures))
         self.store.save_risk_model(model, actor=actor)
         self._risk = (model,)
         return model
 
     def verdicts_in_force(self) -> int:
         """How many ok/fail verdicts are in force (what a risk model is fitted on)."""
-        return sum(n for n, _ in self.reviews.task_type_counts().values())
+        return len(self.store.verdict_outcomes())
 
     # -- pull and triage -----------------------------------------------------------
 

@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 
 from triage.core.models import (
+    DONE,
     Decision,
     Item,
     ItemFact,
     Lane,
+    Outcome,
     QueueEntry,
     QueueFilter,
     QueueKey,
@@ -48,6 +50,7 @@ from triage.storage.tables import (
     items_t,
     revisions_t,
     rulesets_t,
+    verdicts_t,
 )
 
 
@@ -306,6 +309,32 @@ class Store:
                 for row in conn.execute(stmt):
                     out[row.item_key] = decision_from_row(row)
         return out
+
+    def verdict_outcomes(self) -> list[tuple[int, int, Outcome, datetime]]:
+        """(verdict pk, item pk, outcome, recorded) of every ok/fail verdict in force
+        (per item, the newest verdict that is neither an undo nor undone), read in one
+        scan and resolved here: linear in the verdicts, where the correlated query of
+        the reviews grows with their square."""
+        cols = (
+            verdicts_t.c.pk,
+            verdicts_t.c.item_pk,
+            verdicts_t.c.outcome,
+            verdicts_t.c.supersedes,
+            verdicts_t.c.recorded_at,
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*cols).order_by(verdicts_t.c.pk)).all()
+        undone = {row.supersedes for row in rows if row.outcome == Outcome.UNDO}
+        newest: dict[int, Any] = {}
+        for row in rows:  # in pk order, so the last valid row of an item wins
+            if row.outcome != Outcome.UNDO and row.pk not in undone:
+                newest[row.item_pk] = row
+        done = {outcome.value for outcome in DONE}
+        return [
+            (row.pk, row.item_pk, Outcome(row.outcome), utc(row.recorded_at))
+            for row in newest.values()
+            if row.outcome in done
+        ]
 
     def item_groups(self) -> list[tuple[str, str, str, datetime]]:
         """(agent, task type, model, created) of every stored item: what the history
