@@ -15,6 +15,7 @@ for name in (
     "tui_startup",
     "tui_keys",
     "verdict_import",
+    "risk_fit",
 ):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")
