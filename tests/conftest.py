@@ -23,7 +23,7 @@ PG_URL = os.environ.get("TRIAGE_TEST_PG", "postgresql+psycopg://postgres@127.0.0
 REQUIRE_PG = os.environ.get("TRIAGE_REQUIRE_PG") == "1"
 TABLES = (
     "audit, audit_head, verdict_mode, verdict, failure_mode, decision, item_revision, item, "
-    "ruleset, suggestion_decision, source_state, outbox"
+    "ruleset, suggestion_decision, source_state, outbox, risk_model"
 )
 
 

@@ -41,6 +41,10 @@ CONTROL_FLOW = {
 storage (their docstrings say so)."""
 
 PROGRAMMING_ERRORS = {
+    ("triage.learn.quality", "auc", ValueError): (
+        "lists of different lengths come from one caller's bug, not from data"
+    ),
+    ("triage.learn.quality", "reliability", ValueError): "as above: fewer than one bin",
     ("triage.learn.stats_math", "wilson_interval", ValueError): (
         "counts come from the database; more failures than reviews is a caller's bug"
     ),

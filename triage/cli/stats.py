@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from triage.cli.common import console, emit_json, workspace
+from triage.cli.output import say
 from triage.core.presentation import LANE_STYLE
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def stats(
         return
     with workspace(ctx, write=False, announce_rules=False) as ws:
         statistics = ws.learning.statistics(since=since)
+        warnings = ws.budget_warnings()
     rows = statistics.rows(by=by, period=period)
     if as_json:
         emit_json([row.as_json() for row in rows])
@@ -88,6 +90,8 @@ def stats(
         out.print(f"No triaged items{scope}.", markup=False)
         return
     out.print(stats_table(rows, by, period, out.width))
+    for warning in warnings:
+        say(warning)
 
 
 def stats_table(rows: list[StatRow], by: tuple[str, ...], period: str | None, width: int) -> Table:

@@ -217,10 +217,9 @@ def _hanley_mcneil(value: float, positives: int, negatives: int) -> tuple[float,
 def brier(p_fail: Sequence[float], failed: Sequence[bool]) -> float | None:
     """The mean squared gap between ``p_fail`` and what happened (0 is perfect; 0.25
     is a coin); ``None`` without scored items."""
-    if len(p_fail) != len(failed):
-        raise ValueError("p_fail and failed must have the same length")
     if not p_fail:
         return None
+    # zip(strict=True) refuses lists of different lengths: a caller's bug.
     return sum((p - float(f)) ** 2 for p, f in zip(p_fail, failed, strict=True)) / len(p_fail)
 
 

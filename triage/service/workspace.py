@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,6 +229,43 @@ class Workspace:
             scan_share=settings.budget_scan or 0.0,
             days=BUDGET_DAYS,
         )
+
+    def budget_warnings(self) -> list[str]:
+        """Plain sentences for when the attention budget cannot hold: the rules alone
+        sent more of the last :data:`BUDGET_DAYS` days to deep than the budget plans,
+        or an agent is expected (by ``p_fail``) to fail more items a day than deep has
+        room for. Empty without a budget or when it holds."""
+        ruleset = self.rules().ruleset
+        planned = ruleset.settings.budget_deep
+        if planned is None:
+            return []
+        newest = max((fact.created_at for fact in self.store.item_facts()), default=None)
+        if newest is None:
+            return []
+        since = newest - timedelta(days=BUDGET_DAYS)
+        facts = self.store.item_facts(since=since)
+        by_rules = sum(1 for fact in facts if fact.lane_before_sample is Lane.DEEP)
+        out: list[str] = []
+        share = by_rules / len(facts) if facts else 0.0
+        limits = self._thresholds(ruleset) if self.risk_model() is not None else None
+        if limits is not None:
+            share = limits.structural_deep
+        if share > planned:
+            out.append(
+                f"Over budget: in the last {BUDGET_DAYS} days the rules alone sent "
+                f"{share:.0%} of items to deep, against {planned:.0%} planned. The budget "
+                "cannot hold: narrow what the agents may do rather than read less."
+            )
+        expected = self.store.expected_failures_by_agent(since=since)
+        capacity = planned * len(facts) / BUDGET_DAYS
+        for agent, failures in sorted(expected.items(), key=lambda kv: -kv[1]):
+            per_day = failures / BUDGET_DAYS
+            if capacity and per_day > capacity:
+                out.append(
+                    f"{agent} is expected to fail {per_day:.1f} items a day, more than the "
+                    f"{capacity:.1f} a day deep has room for: narrow its scope."
+                )
+        return out
 
     # -- the risk model ----------------------------------------------------------
 

@@ -343,6 +343,18 @@ class Store:
         with self.engine.connect() as conn:
             return [(a, t, m, utc(c)) for a, t, m, c in conn.execute(select(*cols))]
 
+    def expected_failures_by_agent(self, *, since: datetime) -> dict[str, float]:
+        """The sum of ``p_fail`` per agent over the items created at or after ``since``
+        whose current decision has one: the failures each agent is expected to make."""
+        stmt = (
+            select(items_t.c.agent, func.sum(decisions_t.c.p_fail))
+            .join(decisions_t, decisions_t.c.pk == items_t.c.decision_pk)
+            .where(decisions_t.c.p_fail.is_not(None), items_t.c.created_at >= since)
+            .group_by(items_t.c.agent)
+        )
+        with self.engine.connect() as conn:
+            return {str(agent): float(total or 0.0) for agent, total in conn.execute(stmt)}
+
     def recent_risk(self, days: int = 7) -> list[tuple[float, bool]]:
         """For the items created in the last ``days`` days before the newest item whose
         current decision has a ``p_fail``: that ``p_fail``, and whether a rule (not the

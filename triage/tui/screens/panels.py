@@ -76,6 +76,7 @@ def why(ex: Explanation) -> Text:
             "checked to measure what auto-pass lets through.\n\n",
             style="italic",
         )
+    text.append_text(_risk(d.failure_risk))
     if d.failed_checks:  # what was found comes before the rules it set off
         text.append_text(_checks(d.checks))
         text.append("\n")
@@ -95,7 +96,6 @@ def why(ex: Explanation) -> Text:
             text.append(f"    {one_line(key, 40)} = {_value(value)}\n", style="dim")
     if not d.failed_checks:
         text.append_text(_checks(d.checks))
-    text.append_text(_risk(d.failure_risk))
     n = d.novelty
     text.append("\nnovelty ", style="bold")
     text.append(f"{n.score:.0f}/100 similar", style="")
@@ -107,7 +107,8 @@ def why(ex: Explanation) -> Text:
 
 def _checks(checks: tuple[CheckResult, ...]) -> Text:
     """The automated checks: each failed one with its evidence, or that all passed."""
-    text = Text("checks " if any(c.failed for c in checks) else "\nchecks ", style="bold")
+    text = Text()
+    text.append("checks " if any(c.failed for c in checks) else "\nchecks ", style="bold")
     if not checks:
         text.append("none run (decided before automated checks existed)\n", style="dim")
         return text
@@ -128,9 +129,10 @@ def _checks(checks: tuple[CheckResult, ...]) -> Text:
 
 def _risk(risk: Risk | None) -> Text:
     """The learned risk: ``p_fail``, its upper bound, and what moved it most."""
-    text = Text("\nrisk ", style="bold")
+    text = Text()
+    text.append("risk ", style="bold")
     if risk is None:
-        text.append("no model fitted yet: the rules' order applies\n", style="dim")
+        text.append("no model fitted yet: the rules' order applies\n\n", style="dim")
         return text
     style = "bold red" if risk.p_fail >= 0.5 else "bold yellow" if risk.p_fail >= 0.2 else ""
     text.append(f"p_fail {risk.p_fail:.2f}", style=style)
@@ -138,6 +140,7 @@ def _risk(risk: Risk | None) -> Text:
     for name, weight in risk.contributions:
         text.append(f"  {weight:+.1f} ", style="red" if weight > 0 else "green")
         text.append(one_line(name, 60) + "\n")
+    text.append("\n")
     return text
 
 

@@ -3,13 +3,14 @@ daily trend of each task type with model changes marked."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
 from triage.core.inert import one_line
@@ -40,7 +41,9 @@ class StatsScreen(TriageScreen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text("Statistics · loading…", style="bold"), id="stats-title")
         with Horizontal(id="stats-body"):
-            yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="stats-left"):
+                yield DataTable(id="stats-table", cursor_type="row", zebra_stripes=True)
+                yield VerticalScroll(id="quality")
             yield VerticalScroll(id="trends")
         yield Footer()
 
@@ -62,13 +65,15 @@ class StatsScreen(TriageScreen[None]):
         task_types = sorted({row.task_type for row in rows if row.task_type})
         trends = {task: statistics.trend(task) for task in task_types}
         quality = workspace.quality()
-        self.app.call_from_thread(self._show, rows, trends, quality)
+        warnings = workspace.budget_warnings()
+        self.app.call_from_thread(self._show, rows, trends, quality, warnings)
 
     def _show(
         self,
         rows: list[StatRow],
         trends: dict[str, list[TrendPoint]],
         quality: Quality | None = None,
+        warnings: Sequence[str] = (),
     ) -> None:
         table = self.query_one("#stats-table", DataTable)
         table.clear()
@@ -97,10 +102,14 @@ class StatsScreen(TriageScreen[None]):
         self.query_one("#stats-title", Static).update(title)
         box = self.query_one("#trends", VerticalScroll)
         box.remove_children()
-        if quality is not None:
-            box.mount(*quality_widgets(quality))
         for task, points in trends.items():
             box.mount(*trend_widgets(task, points))
+        panel = self.query_one("#quality", VerticalScroll)
+        panel.remove_children()
+        for warning in warnings:  # the budget cannot hold: said first, plainly
+            panel.mount(Label(Text(warning, style="bold yellow"), classes="budget-warning"))
+        if quality is not None:
+            panel.mount(*quality_widgets(quality))
 
 
 def trend_widgets(task: str, points: list[TrendPoint]) -> list[Label | Sparkline]:
