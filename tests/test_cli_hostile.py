@@ -146,6 +146,10 @@ def test_every_command_prints_hostile_text_inertly(tour: Tour, tmp_path: Path) -
     assert "task:smile:" in stats.stdout
     tour("stats", "--by", "agent,model", "--period", "day")
     tour("stats", "--json")
+    tour("stats", "--quality")
+    tour("stats", "--quality", "--json")
+    tour("learn", code=None)  # fitted, or too few verdicts: either way said inertly
+    tour("learn", "--json", code=None)
 
     tour("failure-model", "add", "plain-mode", "--title", name("title"),
          "--task-type", name("task"), "--description", name("what"),

@@ -117,7 +117,8 @@ def test_suggestion_kinds_keep_their_text_in_ids_and_json(kind: SuggestionKind, 
 
 def test_suggestions_are_offered_riskiest_kind_first() -> None:
     assert sorted(SuggestionKind, key=lambda k: k.rank) == [
-        SuggestionKind.TIGHTEN, SuggestionKind.MODE, SuggestionKind.MODEL, SuggestionKind.RELAX,
+        SuggestionKind.TIGHTEN, SuggestionKind.MODE, SuggestionKind.INDUCE, SuggestionKind.MODEL,
+        SuggestionKind.RELAX,
     ]  # fmt: skip
     reviews = [review_fact(Lane.SCAN, sample=False, failed=n < 9, n=n) for n in range(31)]
     (found,) = propose(reviews, [], load_rules(shipped_rules_dir()))

@@ -20,7 +20,14 @@ from sqlalchemy import delete
 
 from triage.config import Config
 from triage.core.models import Decision, Item, Lane, Novelty, Outcome, Reason, ReasonKind, ToolCall
-from triage.learn.risk_fit import MIN_VERDICTS, PastFeatures, TooFewVerdicts, fit, needs_refit
+from triage.learn.risk_fit import (
+    AUTO_MIN_VERDICTS,
+    MIN_VERDICTS,
+    PastFeatures,
+    TooFewVerdicts,
+    fit,
+    needs_refit,
+)
 from triage.rules.triager import Triager
 from triage.service.workspace import Workspace, shipped_rules_dir
 from triage.storage.reviews import NewVerdict
@@ -154,9 +161,13 @@ def test_p_fail_is_calibrated_and_the_upper_bound_widens_where_nothing_was_seen(
     unseen = replace(known, id="new-1", task_type="never_seen_before")
     a = model.score(triager.features(known))
     b = model.score(triager.features(unseen))
-    # In log-odds the bound is 1.645 standard errors up: the unseen task type brings
-    # the prior's whole variance where the known one brought its small posterior one.
+    assert b.upper > a.upper
+    # Without the held-out bins the bound is 1.645 standard errors up in log-odds: the
+    # unseen task type brings the prior's whole variance, the known one next to none.
+    plain = replace(model, upper_bins=())
+    a, b = plain.score(triager.features(known)), plain.score(triager.features(unseen))
     assert _logit(b.upper) - _logit(b.p_fail) > _logit(a.upper) - _logit(a.p_fail) + 0.1
+    assert model.upper_bins and all(u >= 0 for _, u in model.upper_bins)
 
 
 def test_features_at_fit_time_equal_those_the_triager_scores(ws: Workspace) -> None:
@@ -242,8 +253,8 @@ def test_enough_verdicts_of_one_outcome_fit_nothing(ws: Workspace) -> None:
 
 
 def test_needs_refit_waits_for_a_quarter_more_and_twenty_more(ws: Workspace) -> None:
-    assert not needs_refit(None, MIN_VERDICTS - 1)
-    assert needs_refit(None, MIN_VERDICTS)
+    assert not needs_refit(None, AUTO_MIN_VERDICTS - 1)  # a first model waits for more
+    assert needs_refit(None, AUTO_MIN_VERDICTS)
     items, fails = generated(120)
     seed(ws, items, fails, reviewed=100)
     model = ws.fit_risk("lead")
@@ -251,7 +262,7 @@ def test_needs_refit_waits_for_a_quarter_more_and_twenty_more(ws: Workspace) -> 
     assert not needs_refit(model, 124)
     assert needs_refit(model, 125)
     assert not needs_refit(replace(model, features_version=0), 0)
-    assert needs_refit(replace(model, features_version=0), MIN_VERDICTS)
+    assert needs_refit(replace(model, features_version=0), AUTO_MIN_VERDICTS)
 
 
 def test_a_pull_refits_when_enough_verdicts_arrived_and_scores_what_it_triages(

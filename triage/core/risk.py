@@ -12,6 +12,7 @@ the prior's), and the features that pushed the score most, in words.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,7 @@ __all__ = [
     "thresholds_for",
 ]
 
-FEATURES_VERSION: Final = 1
+FEATURES_VERSION: Final = 2
 """Bumped whenever :func:`features` changes what it derives: a model fitted on other
 features is then refitted, never applied."""
 
@@ -40,6 +41,8 @@ Z_UPPER: Final = 1.645
 """One-sided 95%: the upper bound is the score this many standard errors up."""
 
 _MAX_META_KEYS: Final = 40
+_ID: Final = re.compile(r"\d")
+"""A text value with a digit is taken for an id or a number, not a category."""
 _MAX_TEXT: Final = 40
 
 
@@ -86,8 +89,8 @@ def features(
             out[name] = 1.0 if value else 0.0
         elif isinstance(value, int | float) and math.isfinite(value):
             out[name] = math.copysign(_log(abs(float(value))), float(value)) / 5.0
-        elif isinstance(value, str) and 0 < len(value) <= _MAX_TEXT:
-            out[f"{name}={value}"] = 1.0
+        elif isinstance(value, str) and 0 < len(value) <= _MAX_TEXT and not _ID.search(value):
+            out[f"{name}={value}"] = 1.0  # a category (channel, tier), not an id
     for check in checks:
         if check.name == "platform":
             out[f"platform={check.status}"] = 1.0
@@ -179,31 +182,55 @@ class RiskModel:
     features_version: int = FEATURES_VERSION
     metrics: Mapping[str, float] = field(default_factory=dict)
     """How it did on verdicts held out while fitting (``auc``, ``brier``, ...)."""
+    upper_bins: tuple[tuple[float, float], ...] = ()
+    """``(highest p_fail of the bin, upper end of its observed failure rate)``, from the
+    held-out predictions in bins of equal count: how high the failure rate of items
+    scored like this one may be, by the evidence. Empty: no bins (the bound then rests
+    on each weight's own uncertainty alone)."""
 
     def score(self, feats: Mapping[str, float], *, top: int = 4) -> Risk:
-        """``p_fail``, its upper bound and the largest contributions for ``feats``."""
+        """``p_fail``, its upper bound and the largest contributions for ``feats``.
+
+        The upper bound is the larger of two: the observed failure rate's upper end
+        among held-out items scored alike (:attr:`upper_bins`), and the score moved up
+        by the uncertainty of what the model barely knows: each feature it never saw
+        (the prior's variance) or saw too rarely to pin down (a weight whose variance
+        is still most of the prior's). Well-known features that always come together
+        would, counted one by one, add up doubt that is not there, so they are left to
+        the bins."""
         z = self.intercept
-        variance = self.intercept_variance
+        variance = 0.0 if self.upper_bins else self.intercept_variance
         parts: list[tuple[str, float, float]] = []
         weights, variances, prior = self.weights, self.variances, self.prior_variance
+        thin = 0.8 * prior
         for name, value in feats.items():
             weight = weights.get(name)
             if weight is None:
                 variance += prior * value * value
                 continue
             z += weight * value
-            variance += variances.get(name, prior) * value * value
+            own = variances.get(name, prior)
+            if own >= thin or not self.upper_bins:
+                variance += own * value * value
             if weight:
                 parts.append((name, value, weight * value))
         a, b = self.calibration
         p = _sigmoid(a * z + b)
         upper = _sigmoid(a * (z + Z_UPPER * math.sqrt(variance)) + b)
+        upper = max(upper, self._binned_upper(p))
         parts.sort(key=lambda part: -abs(part[2]))
         contributions = tuple((describe(n, v), round(c * a, 3)) for n, v, c in parts[:top])
         return Risk(p, max(p, upper), self.version, contributions)
 
+    def _binned_upper(self, p: float) -> float:
+        for edge, upper in self.upper_bins:
+            if p <= edge:
+                return upper
+        return self.upper_bins[-1][1] if self.upper_bins else 0.0
+
     def as_json(self) -> dict[str, Any]:
         return {
+            "upper_bins": [list(pair) for pair in self.upper_bins],
             "version": self.version,
             "intercept": self.intercept,
             "weights": dict(self.weights),
@@ -234,6 +261,7 @@ class RiskModel:
             calibration=(float(a), float(b)),
             features_version=int(data.get("features_version", 0)),
             metrics={str(k): float(v) for k, v in dict(data.get("metrics") or {}).items()},
+            upper_bins=tuple((float(e), float(u)) for e, u in data.get("upper_bins") or ()),
         )
 
 

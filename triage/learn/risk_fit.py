@@ -243,6 +243,7 @@ def fit_rows(data: TrainingSet, *, seed: int = 0) -> RiskModel:
         failures=failures,
         fitted_at=datetime.now(UTC),
         calibration=calibration,
+        upper_bins=upper_bins(p_cv, y),
         metrics={
             "auc": float(roc_auc_score(y, p_cv)),
             "brier": float(brier_score_loss(y, p_cv)),
@@ -252,6 +253,29 @@ def fit_rows(data: TrainingSet, *, seed: int = 0) -> RiskModel:
             "folds": float(folds.get_n_splits()),
         },
     )
+
+
+BIN_SIZE = 50
+"""Held-out predictions per bin of :func:`upper_bins` (at most ten bins)."""
+
+
+def upper_bins(p_cv: Any, y: Any) -> tuple[tuple[float, float], ...]:
+    """Bins of equal count of the held-out predictions, each with its highest ``p_fail``
+    and the upper end of its 95% Wilson interval of observed failures, made
+    non-decreasing (a higher score never has a lower bound)."""
+    from triage.learn.stats_math import wilson_interval
+
+    order = sorted(zip((float(p) for p in p_cv), (bool(f) for f in y), strict=True))
+    count = max(1, min(10, len(order) // BIN_SIZE))
+    size = len(order) / count
+    out: list[tuple[float, float]] = []
+    highest = 0.0
+    for i in range(count):
+        chunk = order[round(i * size) : round((i + 1) * size)]
+        failed = sum(1 for _, f in chunk if f)
+        highest = max(highest, wilson_interval(failed, len(chunk))[1])
+        out.append((chunk[-1][0], highest))
+    return tuple(out)
 
 
 def _sigmoid(z: Any) -> Any:
@@ -276,12 +300,18 @@ def top_weights(model: RiskModel, count: int = 10) -> list[tuple[str, float]]:
     return [(name, weight * a) for name, weight in ranked[:count] if math.isfinite(weight)]
 
 
+AUTO_MIN_VERDICTS: Final = 100
+"""A pull fits the first model on its own only from this many verdicts: fewer make a
+model whose every bound is wide, which would hold everything out of pass (``triage
+learn`` fits from :data:`MIN_VERDICTS` when asked)."""
+
+
 def needs_refit(model: RiskModel | None, verdicts: int) -> bool:
     """A pull refits when enough verdicts arrived since the last fit: none fitted yet
-    and at least :data:`MIN_VERDICTS`, or at least 25% more than the model was trained
-    on and at least :data:`MIN_VERDICTS` more."""
+    and at least :data:`AUTO_MIN_VERDICTS`, or at least 25% more than the model was
+    trained on and at least :data:`MIN_VERDICTS` more."""
     if model is None or model.features_version != FEATURES_VERSION:
-        return verdicts >= MIN_VERDICTS
+        return verdicts >= AUTO_MIN_VERDICTS
     grown = verdicts - model.trained_on
     return grown >= MIN_VERDICTS and verdicts >= 1.25 * model.trained_on
 

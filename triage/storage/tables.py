@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from triage.storage.types import SafeText
@@ -108,7 +108,7 @@ class RiskModelRow(SQLModel, table=True):
     __tablename__ = "risk_model"
 
     pk: int | None = Field(default=None, primary_key=True)
-    version: str = Field(sa_column=Column(Text, nullable=False, unique=True))
+    version: str = Field(sa_column=Column(String, nullable=False, unique=True))
     fitted_at: datetime = _ts(nullable=False)
     trained_on: int
     failures: int
