@@ -157,7 +157,7 @@ def read_only_reason(engine: Engine) -> str | None:
     return None
 
 
-HEAD = "0009"
+HEAD = "0010"
 """The newest migration; checked directly so an up-to-date database opens without
 loading Alembic (a test holds this equal to the migration scripts' head)."""
 

@@ -121,7 +121,10 @@ class VerdictRow(SQLModel, table=True):
     Never updated: corrections are new rows. ``key`` makes recording idempotent."""
 
     __tablename__ = "verdict"
-    __table_args__ = (Index("ix_verdict_item", "item_pk", "pk"),)
+    __table_args__ = (
+        Index("ix_verdict_item", "item_pk", "pk"),
+        Index("ix_verdict_supersedes", "supersedes"),
+    )
 
     pk: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True)
