@@ -272,14 +272,28 @@ def decision_from_row(row: Any) -> Decision:
     )
 
 
+_PASSED: dict[tuple[Any, Any], CheckResult] = {}
+"""Results without evidence, one object each: most of every decision's checks."""
+
+
 def _checks_from_json(stored: Any) -> tuple[CheckResult, ...]:
     if not isinstance(stored, list):
         return ()
-    return tuple(
-        CheckResult(str(c.get("name", "")), str(c.get("status", "")), str(c.get("evidence", "")))
-        for c in stored
-        if isinstance(c, dict)
-    )
+    out: list[CheckResult] = []
+    for c in stored:
+        if not isinstance(c, dict):
+            continue
+        name, status, evidence = c.get("name", ""), c.get("status", ""), c.get("evidence", "")
+        if not evidence:
+            found = _PASSED.get((name, status))
+            if found is None:
+                found = CheckResult(str(name), str(status))
+                if len(_PASSED) < 256:  # names and statuses are few; bound it anyway
+                    _PASSED[(name, status)] = found
+            out.append(found)
+        else:
+            out.append(CheckResult(str(name), str(status), str(evidence)))
+    return tuple(out)
 
 
 def _jsonable(value: Any) -> Any:
