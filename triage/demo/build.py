@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from random import Random
@@ -71,6 +72,21 @@ def build_demo(
     The same arguments always give the same workspace. Items of every day but the last
     are partly reviewed (risky ones more often); the last day is today's open queue.
     """
+    records: list[dict[str, Any]] = []
+    verdicts: list[DemoVerdict] = []
+    for record, _, verdict in _generate(seed=seed, end=end, days=days, per_day=per_day):
+        records.append(record)
+        if verdict is not None:
+            verdicts.append(verdict)
+    return DemoWorkspace(records, list(FAILURE_MODES), verdicts)
+
+
+def _generate(
+    *, seed: int, end: date, days: int, per_day: int
+) -> Iterator[tuple[dict[str, Any], Draft, DemoVerdict | None]]:
+    """Every record in time order, with the draft it was made from and its verdict
+    (``None``: not reviewed, as on the last day). One sequence of dice draws makes them
+    all, so whoever reads the records sees the same week."""
     if days < 1:
         raise InvalidInput(f"days must be at least 1, not {days}")
     if per_day < 1:
@@ -78,8 +94,6 @@ def build_demo(
     rng = Random(seed)
     dice = FailureDice(rng)
     first = end - timedelta(days=days - 1)
-    records: list[dict[str, Any]] = []
-    verdicts: list[DemoVerdict] = []
     seeded = seeded_for(days, per_day)
     for index in range(days):
         day = first + timedelta(days=index)
@@ -95,12 +109,8 @@ def build_demo(
         entries.sort(key=lambda e: e[0])
         for n, (at, agent, task, draft) in enumerate(entries, start=1):
             record = _record(f"sb-{day:%Y%m%d}-{n:04d}", at, agent, task, index, days, draft)
-            records.append(record)
-            if index < days - 1:
-                verdict = _review(rng, record, draft, index, days)
-                if verdict is not None:
-                    verdicts.append(verdict)
-    return DemoWorkspace(records, list(FAILURE_MODES), verdicts)
+            reviewed = _review(rng, record, draft, index, days) if index < days - 1 else None
+            yield record, draft, reviewed
 
 
 def _plan(
@@ -220,37 +230,11 @@ def true_outcomes(
 ) -> dict[str, str]:
     """Each record's true outcome in :func:`build_demo` with the same arguments, by item
     id: ``fail`` where a failure was seeded, ``escalate`` where the item calls for a
-    lead, else ``ok`` — for every day, the unreviewed last one included. It replays the
-    same dice in the same order, so the records and verdicts it would build are the
-    same ones (a test holds the two together)."""
-    if days < 1:
-        raise InvalidInput(f"days must be at least 1, not {days}")
-    if per_day < 1:
-        raise InvalidInput(f"per_day must be at least 1, not {per_day}")
-    rng = Random(seed)
-    dice = FailureDice(rng)
-    first = end - timedelta(days=days - 1)
-    seeded = seeded_for(days, per_day)
+    lead, else ``ok`` — for every day, the unreviewed last one included."""
     truth: dict[str, str] = {}
-    for index in range(days):
-        day = first + timedelta(days=index)
-        entries: list[tuple[datetime, str, str, Draft]] = []
-        for agent, task, special in _plan(rng, day, per_day, index, days, seeded):
-            p = Pick(rng, day, agent)
-            if special is not None:
-                draft = special.make(p)
-            else:
-                switched = model_for(agent, index, days) != MODELS[agent][0]
-                draft = make_draft(p, task, dice.roll(agent, task, switched))
-            entries.append((_time(rng, day, task), agent, task, draft))
-        entries.sort(key=lambda e: e[0])
-        for n, (at, agent, task, draft) in enumerate(entries, start=1):
-            record = _record(f"sb-{day:%Y%m%d}-{n:04d}", at, agent, task, index, days, draft)
-            if draft.escalate:
-                truth[record["id"]] = "escalate"
-            else:
-                truth[record["id"]] = "fail" if draft.fail is not None else "ok"
-            if index < days - 1:
-                # The review draws from the same dice; skipping it would shift them.
-                _review(rng, record, draft, index, days)
+    for record, draft, _ in _generate(seed=seed, end=end, days=days, per_day=per_day):
+        if draft.escalate:
+            truth[record["id"]] = "escalate"
+        else:
+            truth[record["id"]] = "fail" if draft.fail is not None else "ok"
     return truth
