@@ -18,7 +18,7 @@ from triage.core.models import Decision, Item, Lane, Novelty, Reason, ReasonKind
 from triage.core.novelty import NoveltyIndex
 from triage.core.risk import Risk, RiskModel, RiskThresholds, consequence, features
 from triage.core.signals import RISK_SIGNALS, compute_signals
-from triage.rules import RuleSet
+from triage.rules import Rule, RuleSet
 
 DAY = 86400.0
 
@@ -98,6 +98,10 @@ class Triager:
         self.history = history
         history.novelty.threshold = rules.settings.novelty_threshold
         self.check_settings = CheckSettings(link_domains=frozenset(rules.settings.link_domains))
+        self.consequence = dict(rules.settings.consequence)
+        self._risk_rules = any(rule.condition.signals_used & RISK_SIGNALS for rule in rules.enabled)
+        """Whether any rule tests the risk: only then are the rules matched again once
+        the model has scored an item."""
 
     def signals(self, item: Item) -> dict[str, Any]:
         """The values every rule condition is evaluated against, for ``item``."""
@@ -113,25 +117,35 @@ class Triager:
         return self._features(item, self._signals(item, checks)[1], checks)
 
     def _features(
-        self, item: Item, signals: Mapping[str, Any], checks: tuple[CheckResult, ...]
+        self,
+        item: Item,
+        signals: Mapping[str, Any],
+        checks: tuple[CheckResult, ...],
+        matched: Iterable[Rule] | None = None,
     ) -> dict[str, float]:
+        """The features of ``item``; ``matched``: the rules matching ``signals``, when
+        the caller has them already."""
         # Rules that test the risk are decided after it, so they are not its features.
-        matched = (
+        ids = (
             rule.id
-            for rule in self.rules.matching(signals)
+            for rule in (self.rules.matching(signals) if matched is None else matched)
             if not rule.shadow and not rule.condition.signals_used & RISK_SIGNALS
         )
-        return features(item, signals, checks, matched)
+        return features(item, signals, checks, ids)
 
     def _assess(
-        self, item: Item, signals: dict[str, Any], checks: tuple[CheckResult, ...]
+        self,
+        item: Item,
+        signals: dict[str, Any],
+        checks: tuple[CheckResult, ...],
+        matched: Iterable[Rule] | None = None,
     ) -> Risk | None:
         """Score ``item`` with the risk model in force and put ``p_fail`` and
         ``p_fail_upper`` into ``signals``; ``None`` without a model."""
         model = self.history.risk
         if model is None:
             return None
-        risk = model.score(self._features(item, signals, checks))
+        risk = model.score(self._features(item, signals, checks, matched))
         signals["p_fail"], signals["p_fail_upper"] = risk.p_fail, risk.upper
         return risk
 
@@ -160,7 +174,10 @@ class Triager:
         with a reason naming the checks (whatever the rules say)."""
         checks = run_checks(item, self.check_settings)
         novelty, signals = self._signals(item, checks)
-        risk = self._assess(item, signals, checks)
+        matched = self.rules.matching(signals)
+        risk = self._assess(item, signals, checks, matched)
+        if risk is not None and self._risk_rules:  # decided now that the risk is known
+            matched = self.rules.matching(signals)
         settings = self.rules.settings
         reasons = tuple(
             Reason(
@@ -171,7 +188,7 @@ class Triager:
                 failure_modes=tuple(rule.failure_modes),
                 kind=ReasonKind.SHADOW if rule.shadow else ReasonKind.RULE,
             )
-            for rule in self.rules.matching(signals)
+            for rule in matched
         )
         effective = [r for r in reasons if not r.shadow]
         if effective:
@@ -191,10 +208,8 @@ class Triager:
             lane, sample = Lane.SCAN, True
         if risk is not None:  # expected value: how likely it fails × what is at stake
             deep_rule = any(r.lane is Lane.DEEP for r in effective)
-            weights = dict(settings.consequence)
-            order = (
-                100.0 * risk.p_fail * consequence(item.meta, deep_rule=deep_rule, weights=weights)
-            )
+            stake = consequence(item.meta, deep_rule=deep_rule, weights=self.consequence)
+            order = 100.0 * risk.p_fail * stake
         else:
             order = (
                 sum(10.0 for r in effective if r.lane is Lane.DEEP)

@@ -14,7 +14,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any, Final
 
-from triage.core.checks.result import CheckResult
+from triage.core.checks.result import FAILING, CheckResult
 
 __all__ = ["OUTCOME_KEY", "PlatformStatus", "check_platform", "platform_outcome"]
 
@@ -45,12 +45,7 @@ class PlatformStatus(enum.StrEnum):
     @property
     def failing(self) -> bool:
         """Whether this outcome fails the ``platform`` check."""
-        return self in _FAILING
-
-
-_FAILING: Final = frozenset(
-    {PlatformStatus.FAILED, PlatformStatus.ERRORED, PlatformStatus.TRUNCATED}
-)
+        return self.value in FAILING
 
 
 def platform_outcome(status: PlatformStatus, reason: object = None) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["FAILED", "PASSED", "CheckResult"]
+__all__ = ["FAILED", "FAILING", "PASSED", "CheckResult"]
 
 PASSED: Final = "passed"
 FAILED: Final = "failed"
@@ -27,7 +27,7 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         """Whether the item failed the check (``errored`` and ``truncated`` fail too)."""
-        return self.status in _FAILING
+        return self.status in FAILING
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -38,4 +38,6 @@ class CheckResult:
         }
 
 
-_FAILING: Final = frozenset({FAILED, "errored", "truncated"})
+FAILING: Final = frozenset({FAILED, "errored", "truncated"})
+"""The statuses that fail a check: ``failed``, and the platform's ``errored`` and
+``truncated`` (:class:`~triage.core.checks.platform.PlatformStatus`)."""
