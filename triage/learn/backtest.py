@@ -16,7 +16,7 @@ read in, audit samples as ``scan``.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -152,10 +152,10 @@ class _SampleTriager(Triager):
         return super().signals(item)
 
 
-def signals_of(sample: Sample, ruleset: RuleSet, item: Item) -> Mapping[str, Any]:
-    """The signals ``item`` had when ``sample`` was last run under rules with
-    ``ruleset``'s settings (computed now if it was not)."""
-    return _SampleTriager(ruleset, sample).signals(item)
+def signals_of(sample: Sample, ruleset: RuleSet) -> Callable[[Item], Mapping[str, Any]]:
+    """The signals an item had when ``sample`` was last run under rules with
+    ``ruleset``'s settings (computed then if it was not)."""
+    return _SampleTriager(ruleset, sample).signals
 
 
 def gather(workspace: LoopContext, ruleset: RuleSet, *, days: int | None = None) -> Sample:
@@ -168,7 +168,7 @@ def gather(workspace: LoopContext, ruleset: RuleSet, *, days: int | None = None)
     if days is not None:
         if days < 1:
             raise InvalidInput("days must be 1 or more")
-        newest = max((fact.created_at for fact in store.item_facts()), default=None)
+        newest = store.newest_item_at()
         if newest is not None:
             since = newest - timedelta(days=days)
     facts = store.review_facts(since=since)

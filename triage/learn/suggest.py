@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from triage.core.models import Lane
-from triage.learn.backtest import LANES, BacktestResult, Sample, Transition, run
+from triage.learn.backtest import LANES, BacktestResult, Sample, Transition, run, signals_of
 from triage.learn.proposals import lane_records, propose
 from triage.learn.suggestion import (
     Change,
@@ -145,18 +145,14 @@ def _induced(
     proposed: list[Suggestion],
 ) -> list[Suggestion]:
     """Rules induced from the reviewed items' signals (:mod:`triage.learn.induce`)."""
-    from triage.learn.backtest import signals_of
     from triage.learn.induce import induce
 
     taken = {rule.id for rule in ruleset.rules}
     for proposal in proposed:  # ids the other suggestions' rules would take
         taken.update(str(c.rule.get("id")) for c in proposal.changes if isinstance(c, AddRule))
+    signals = signals_of(sample, ruleset)
     rows = [
-        (
-            fact,
-            signals_of(sample, ruleset, sample.items[fact.item_pk]),
-            current.decided[fact.item_pk][0],
-        )
+        (fact, signals(sample.items[fact.item_pk]), current.decided[fact.item_pk][0])
         for fact in sample.facts
         if fact.item_pk in sample.items and fact.item_pk in current.decided
     ]

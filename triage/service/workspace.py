@@ -239,7 +239,7 @@ class Workspace:
         planned = ruleset.settings.budget_deep
         if planned is None:
             return []
-        newest = max((fact.created_at for fact in self.store.item_facts()), default=None)
+        newest = self.store.newest_item_at()
         if newest is None:
             return []
         since = newest - timedelta(days=BUDGET_DAYS)

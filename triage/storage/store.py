@@ -355,6 +355,12 @@ class Store:
         with self.engine.connect() as conn:
             return {str(agent): float(total or 0.0) for agent, total in conn.execute(stmt)}
 
+    def newest_item_at(self) -> datetime | None:
+        """When the newest stored item was created (``None`` with no items)."""
+        with self.engine.connect() as conn:
+            newest = conn.execute(select(func.max(items_t.c.created_at))).scalar()
+        return None if newest is None else utc(newest)
+
     def recent_risk(self, days: int = 7) -> list[tuple[float, bool]]:
         """For the items created in the last ``days`` days before the newest item whose
         current decision has a ``p_fail``: that ``p_fail``, and whether a rule (not the
